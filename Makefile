@@ -1,0 +1,54 @@
+# Two commands matter: `make demo` and `make test`. Both work on a fresh machine
+# with Python 3.11; they create .venv and install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+LOCK := requirements/lock.txt
+PORT ?= 8000
+
+.PHONY: venv install system-deps demo serve test test-fast lint format migrations-check messages bench clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+venv: $(PY)
+
+install: $(PY)
+	$(PIP) install -q -c $(LOCK) -e '.[test]'
+
+# Debian packages the tests need: Chromium for the browser tests, gettext for
+# the translations. Installed only if missing.
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: install
+	bash scripts/demo.sh $(PORT)
+
+test: install system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+messages: install
+	$(PY) manage.py makemessages -l sv -l en --ignore=.venv --ignore=bench --ignore=tests
+	$(PY) manage.py makemessages -d djangojs -l sv -l en --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: install system-deps
+	bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) var staticfiles db.sqlite3 media

@@ -1,0 +1,20 @@
+"""The Celery application: configured from Django settings (CELERY_ namespace)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
+
+app = Celery("kompetens")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _make_filesystem_broker_folders(sender, **kwargs):
+    # kombu's filesystem transport expects its folders to exist.
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            os.makedirs(options[key], exist_ok=True)

@@ -1,0 +1,53 @@
+"""The platform's roles as Django groups, created idempotently.
+
+HR authors (``HR-redaktörer``) author and publish courses, lessons and
+information material, and manage images, documents and video; they cannot
+administer the site (no users, groups, sites or settings). Wagtail's own
+"Moderators" group and its default "Moderators approval" workflow remain
+available for review before publishing.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+HR_AUTHORS = "HR-redaktörer"
+
+PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+COLLECTION_PERMISSIONS = {
+    ("wagtailimages", "image"): ["add", "change", "choose"],
+    ("wagtaildocs", "document"): ["add", "change", "choose"],
+    # wagtailmedia has no "choose" permission; "add" lets the chooser list media.
+    ("wagtailmedia", "media"): ["add", "change"],
+}
+MODEL_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("courses", "add_category"),
+    ("courses", "change_category"),
+    ("courses", "delete_category"),
+    ("courses", "view_category"),
+]
+
+
+@transaction.atomic
+def ensure_hr_author_group() -> Group:
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    group, _created = Group.objects.get_or_create(name=HR_AUTHORS)
+    for app_label, codename in MODEL_PERMISSIONS:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    root_page = Page.get_first_root_node()
+    for codename in PAGE_PERMISSIONS:
+        permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+        GroupPagePermission.objects.get_or_create(group=group, page=root_page, permission=permission)
+    root_collection = Collection.get_first_root_node()
+    for (app_label, model), actions in COLLECTION_PERMISSIONS.items():
+        for action in actions:
+            permission = Permission.objects.get(
+                content_type__app_label=app_label, codename=f"{action}_{model}"
+            )
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=permission
+            )
+    return group

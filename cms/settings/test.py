@@ -1,0 +1,27 @@
+"""Tests: PostgreSQL and Redis, always (the suite fails loudly without them)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kompetens")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+from .base import *  # noqa: E402, F403
+
+SECRET_KEY = "test-secret-key"  # noqa: S105
+DEBUG = False
+SERVE_MEDIA = True
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
+# Unit tests run task bodies in-process; the integration tests start a real
+# worker with KOMPETENS_CELERY_EAGER=0 against the real Redis.
+CELERY_TASK_ALWAYS_EAGER = env_bool("KOMPETENS_CELERY_EAGER", True)
+CELERY_TASK_EAGER_PROPAGATES = True
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "test-media"))
+STORAGES["staticfiles"] = {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

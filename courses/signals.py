@@ -1,0 +1,42 @@
+"""Wagtail's own page events: when HR removes a lesson from a course (unpublish,
+move away, delete), the course's open enrolments are re-evaluated, so learners
+who have done every remaining required lesson are completed. Completed
+enrolments are never touched: completion is final for its cycle."""
+
+from django.db import transaction
+from django.db.models.signals import pre_delete
+from wagtail.signals import page_unpublished, pre_page_move
+
+
+def _enqueue_reevaluation(course_id):
+    from learners.tasks import reevaluate_course_completions
+
+    transaction.on_commit(lambda: reevaluate_course_completions.delay(course_id))
+
+
+def _lesson_parent_id(instance):
+    parent = instance.get_parent()
+    return parent.pk if parent else None
+
+
+def on_unpublished(sender, instance, **kwargs):
+    _enqueue_reevaluation(_lesson_parent_id(instance))
+
+
+def on_pre_delete(sender, instance, **kwargs):
+    parent_id = _lesson_parent_id(instance)
+    if parent_id:
+        _enqueue_reevaluation(parent_id)
+
+
+def on_pre_move(sender, instance, parent_page_before, parent_page_after, **kwargs):
+    if parent_page_before.pk != parent_page_after.pk:
+        _enqueue_reevaluation(parent_page_before.pk)
+
+
+def connect():
+    from .models import LessonPage
+
+    page_unpublished.connect(on_unpublished, sender=LessonPage)
+    pre_delete.connect(on_pre_delete, sender=LessonPage)
+    pre_page_move.connect(on_pre_move, sender=LessonPage)

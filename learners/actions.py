@@ -1,0 +1,152 @@
+"""Every write to the learning record.
+
+Each action is atomic and idempotent: a double click or a retried request
+records once. Side effects (email) are enqueued on commit. Running any action
+twice with the same arguments leaves the same rows as running it once.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import CoursePage, LessonPage
+
+from .models import Enrolment, LessonProgress
+
+# One heartbeat from the browser never adds more than this to time spent,
+# so a tab left open overnight does not count as study time.
+MAX_SECONDS_PER_UPDATE = 300
+
+
+def _check_learner(user):
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("You must be logged in to record your learning."))
+
+
+def enrol_learner(user, course: CoursePage) -> Enrolment:
+    """The learner's current enrolment on the course, created (cycle 1) if none.
+
+    Safe to call twice, also concurrently: the unique (learner, course, cycle)
+    constraint decides, and the loser reads the winner's row.
+    """
+    _check_learner(user)
+    if not course.live:
+        raise ValidationError(_("This course is not published."))
+    existing = (
+        Enrolment.objects.filter(learner=user, course=course).order_by("-cycle").first()
+    )
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Enrolment.objects.create(
+                learner=user, course=course, cycle=1, course_title=course.title
+            )
+    except IntegrityError:
+        return Enrolment.objects.get(learner=user, course=course, cycle=1)
+
+
+def record_lesson_progress(
+    user,
+    lesson: LessonPage,
+    *,
+    progress: int | None = None,
+    position: int | None = None,
+    seconds: int = 0,
+    completed: bool = False,
+) -> LessonProgress:
+    """Record how far `user` has come in `lesson`, for themselves only.
+
+    Progress only moves forward; `completed_at` is set the first time the
+    lesson is marked done and never again. Completing the last required lesson
+    completes the course (see `complete_enrolment_if_done`).
+    """
+    _check_learner(user)
+    for name, value in (("progress", progress), ("position", position)):
+        if value is not None and not 0 <= value <= 100:
+            raise ValidationError({name: _("Must be a whole number from 0 to 100.")})
+    if seconds < 0:
+        raise ValidationError({"seconds": _("Must not be negative.")})
+    if not lesson.live:
+        raise ValidationError(_("This lesson is not published."))
+    course = lesson.get_parent().specific
+    if not isinstance(course, CoursePage):
+        raise ValidationError(_("This lesson does not belong to a course."))
+
+    with transaction.atomic():
+        enrolment = enrol_learner(user, course)
+        row, _created = LessonProgress.objects.get_or_create(
+            enrolment=enrolment, lesson=lesson, defaults={"lesson_title": lesson.title}
+        )
+        # Lock the row: two concurrent requests must not both decide "first time".
+        row = LessonProgress.objects.select_for_update().get(pk=row.pk)
+        now = timezone.now()
+        if completed:
+            progress = 100
+        if progress is not None:
+            row.progress = max(row.progress, progress)
+        if position is not None:
+            row.last_position = position
+        row.time_spent_seconds += min(seconds, MAX_SECONDS_PER_UPDATE)
+        if completed and row.completed_at is None:
+            row.completed_at = now
+        row.lesson_title = lesson.title
+        row.save()
+        Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
+        if completed:
+            complete_enrolment_if_done(enrolment)
+    return row
+
+
+def required_lesson_ids(course: CoursePage) -> set[int]:
+    """The lessons that count: live, required children of the course now."""
+    return set(
+        LessonPage.objects.child_of(course).live().filter(required=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def complete_enrolment_if_done(enrolment: Enrolment) -> bool:
+    """Complete the enrolment if every required lesson is done.
+
+    Completion is recorded once, with its time, and is final for the cycle:
+    a lesson added later does not undo it. Returns True if this call completed it.
+    """
+    from .tasks import send_course_completed_email
+
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if locked.completed_at is not None or locked.course_id is None:
+            return False
+        required = required_lesson_ids(locked.course)
+        if not required:
+            return False
+        done = set(
+            LessonProgress.objects.filter(
+                enrolment=locked, lesson_id__in=required, completed_at__isnull=False
+            ).values_list("lesson_id", flat=True)
+        )
+        if done != required:
+            return False
+        locked.completed_at = timezone.now()
+        locked.save(update_fields=["completed_at"])
+        enrolment.completed_at = locked.completed_at
+        send_course_completed_email.delay_on_commit(locked.pk)
+        return True
+
+
+def reevaluate_course_completions(course_id: int) -> int:
+    """After HR removes or unpublishes a lesson, learners who have now done
+    every remaining required lesson are complete. Returns how many completed.
+    Safe to run twice: completed enrolments are skipped."""
+    enrolment_ids = list(
+        Enrolment.objects.filter(course_id=course_id, completed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    completed = 0
+    for enrolment in Enrolment.objects.filter(pk__in=enrolment_ids):
+        completed += complete_enrolment_if_done(enrolment)
+    return completed

@@ -1,0 +1,134 @@
+"""Background work for the learning record.
+
+Every task takes ids, reloads, returns early if the work is already done and
+is safe to run twice: the Notification key is unique, and a message is sent by
+claim → send → mark sent, so a crash can at worst repeat the one message in
+flight, with the same Message-ID.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .models import Enrolment, Notification
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this is taken to be from a worker that died mid-send.
+CLAIM_LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+SWEEP_WINDOW = timedelta(days=7)
+SWEEP_CHUNK = 500
+
+
+def completion_key(enrolment):
+    return f"course_completed:{enrolment.learner_id}:{enrolment.pk}"
+
+
+def _claim(notification_id):
+    """Atomically take the notification for sending; False if someone else has
+    it, or it is already sent or given up."""
+    now = timezone.now()
+    return bool(
+        Notification.objects.filter(pk=notification_id, attempts__lt=MAX_ATTEMPTS)
+        .filter(
+            Q(status__in=[Notification.Status.PENDING, Notification.Status.FAILED])
+            | Q(status=Notification.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+        )
+        .update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_course_completed_email(enrolment_id):
+    enrolment = (
+        Enrolment.objects.select_related("learner", "course")
+        .filter(pk=enrolment_id, completed_at__isnull=False)
+        .first()
+    )
+    if enrolment is None or not enrolment.learner.email:
+        return "nothing to send"
+    notification, _created = Notification.objects.get_or_create(
+        key=completion_key(enrolment),
+        defaults={
+            "kind": Notification.Kind.COURSE_COMPLETED,
+            "recipient": enrolment.learner,
+        },
+    )
+    if notification.status == Notification.Status.SENT:
+        return "already sent"
+    if not _claim(notification.pk):
+        return "claimed elsewhere"
+
+    learner = enrolment.learner
+    course_url = settings.SITE_URL + (enrolment.course.url if enrolment.course else "/")
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("You have completed %(course)s") % {"course": enrolment.course_title}
+        context = {
+            "learner": learner,
+            "enrolment": enrolment,
+            "course_url": course_url,
+            "my_learning_url": settings.SITE_URL + "/learning/",
+            "subject": subject,
+        }
+        text = render_to_string("emails/course_completed.txt", context)
+        html = render_to_string("emails/course_completed.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[learner.email],
+        headers={"Message-ID": notification.message_id},
+    )
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - any SMTP failure is recorded, not dropped
+        Notification.objects.filter(pk=notification.pk).update(
+            status=Notification.Status.FAILED, last_error=repr(exc)[:2000]
+        )
+        logger.warning("Completion email %s failed: %r", notification.key, exc)
+        raise
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.SENT, sent_at=timezone.now(), subject=subject, last_error=""
+    )
+    return "sent"
+
+
+@shared_task(ignore_result=True)
+def sweep_completion_emails():
+    """Enqueue the completion emails of the last week that were never sent
+    (an on-commit enqueue lost while the broker was down). Safe to run twice."""
+    since = timezone.now() - SWEEP_WINDOW
+    enqueued = 0
+    recent = Enrolment.objects.filter(completed_at__gte=since).exclude(learner__email="")
+    for chunk_start in range(0, recent.count(), SWEEP_CHUNK):
+        rows = list(
+            recent.order_by("pk").values_list("pk", "learner_id")[
+                chunk_start : chunk_start + SWEEP_CHUNK
+            ]
+        )
+        keys = {f"course_completed:{learner_id}:{pk}": pk for pk, learner_id in rows}
+        done = set(
+            Notification.objects.filter(
+                key__in=keys, status=Notification.Status.SENT
+            ).values_list("key", flat=True)
+        )
+        for key, pk in keys.items():
+            if key not in done:
+                send_course_completed_email.delay(pk)
+                enqueued += 1
+    return enqueued
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def reevaluate_course_completions(course_id):
+    from .actions import reevaluate_course_completions as reevaluate
+
+    return reevaluate(course_id)
