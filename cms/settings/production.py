@@ -16,6 +16,11 @@ if _missing:
         "Production settings need these environment variables: " + ", ".join(_missing)
     )
 
+# WhiteNoise serves the collected static files from the WSGI process.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
 STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
 }

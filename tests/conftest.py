@@ -1,0 +1,96 @@
+"""Shared fixtures. The suite needs the real PostgreSQL and Redis: if either is
+missing the run stops at once with a clear message instead of skipping."""
+
+import os
+import socket
+
+import pytest
+from wagtail.models import Page, Site
+
+from tests.factories import (
+    AccessibilityStatementPageFactory,
+    CourseIndexPageFactory,
+    HomePageFactory,
+    UserFactory,
+    make_course,
+)
+
+
+def _reachable(url_env, default_host, default_port):
+    from urllib.parse import urlparse
+
+    parsed = urlparse(os.environ.get(url_env, ""))
+    host = parsed.hostname or default_host
+    port = parsed.port or default_port
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return None
+    except OSError as error:
+        return f"{url_env} ({host}:{port}) is not reachable: {error}"
+
+
+def pytest_sessionstart(session):
+    problems = [
+        problem
+        for problem in (
+            _reachable("DATABASE_URL", "127.0.0.1", 5432),
+            _reachable("REDIS_URL", "127.0.0.1", 6379),
+        )
+        if problem
+    ]
+    if problems:
+        pytest.exit(
+            "Required services are missing – the tests never skip them:\n  "
+            + "\n  ".join(problems),
+            returncode=3,
+        )
+
+
+@pytest.fixture
+def home(db):
+    root = Page.get_first_root_node()
+    home = HomePageFactory(parent=root)
+    home.save_revision().publish()
+    site = Site.objects.get(is_default_site=True)
+    old_root = site.root_page
+    site.root_page = home
+    site.save()
+    if old_root.pk != home.pk and old_root.depth == 2:
+        old_root.delete()
+    Site.clear_site_root_paths_cache()
+    return home
+
+
+@pytest.fixture
+def catalogue(home):
+    page = CourseIndexPageFactory(parent=home)
+    page.save_revision().publish()
+    statement = AccessibilityStatementPageFactory(parent=home)
+    statement.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def course(catalogue):
+    return make_course(catalogue, lessons=3, title="Informationssäkerhet")
+
+
+@pytest.fixture
+def lessons(course):
+    return list(course.lessons())
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(username="anna")
+
+
+@pytest.fixture
+def other_learner(db):
+    return UserFactory(username="bertil")
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
