@@ -10,7 +10,9 @@ from wagtail.models import Page
 
 
 class HomePage(Page):
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link"]
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["courses.CourseIndexPage", "cms.AccessibilityStatementPage"]
@@ -31,14 +33,20 @@ class AccessibilityStatementPage(Page):
     """The accessibility statement Swedish law requires (tillgänglighetsredogörelse),
     with a form to report a problem."""
 
-    body = RichTextField(_("statement"), features=["h2", "h3", "bold", "italic", "ol", "ul", "link"])
+    body = RichTextField(
+        _("statement"), features=["h2", "h3", "bold", "italic", "ol", "ul", "link"]
+    )
     contact_email = models.EmailField(
         _("contact email"),
         blank=True,
         help_text=_("Where people can also write about accessibility problems."),
     )
 
-    content_panels = [*Page.content_panels, FieldPanel("body"), FieldPanel("contact_email")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("body"),
+        FieldPanel("contact_email"),
+    ]
     parent_page_types = ["cms.HomePage"]
     subpage_types = []
     max_count = 1
@@ -59,11 +67,18 @@ class AccessibilityStatementPage(Page):
                 report.save()
                 return redirect(self.url + "?tack=1#report-form")
         else:
-            form = AccessibilityReportForm(initial={"page_url": request.GET.get("sida", "")})
+            form = AccessibilityReportForm(
+                initial={"page_url": request.GET.get("sida", "")}
+            )
         context = self.get_context(request, *args, **kwargs)
         context["form"] = form
         context["thanks"] = request.GET.get("tack") == "1"
-        return render(request, self.get_template(request), context, status=400 if form.errors else 200)
+        return render(
+            request,
+            self.get_template(request),
+            context,
+            status=400 if form.errors else 200,
+        )
 
 
 class AccessibilityReport(models.Model):

@@ -12,7 +12,13 @@ from django.db import transaction
 
 HR_AUTHORS = "HR-redaktörer"
 
-PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+PAGE_PERMISSIONS = [
+    "add_page",
+    "change_page",
+    "publish_page",
+    "lock_page",
+    "unlock_page",
+]
 COLLECTION_PERMISSIONS = {
     ("wagtailimages", "image"): ["add", "change", "choose"],
     ("wagtaildocs", "document"): ["add", "change", "choose"],
@@ -30,7 +36,12 @@ MODEL_PERMISSIONS = [
 
 @transaction.atomic
 def ensure_hr_author_group() -> Group:
-    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+    from wagtail.models import (
+        Collection,
+        GroupCollectionPermission,
+        GroupPagePermission,
+        Page,
+    )
 
     group, _created = Group.objects.get_or_create(name=HR_AUTHORS)
     for app_label, codename in MODEL_PERMISSIONS:
@@ -39,8 +50,12 @@ def ensure_hr_author_group() -> Group:
         )
     root_page = Page.get_first_root_node()
     for codename in PAGE_PERMISSIONS:
-        permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
-        GroupPagePermission.objects.get_or_create(group=group, page=root_page, permission=permission)
+        permission = Permission.objects.get(
+            content_type__app_label="wagtailcore", codename=codename
+        )
+        GroupPagePermission.objects.get_or_create(
+            group=group, page=root_page, permission=permission
+        )
     root_collection = Collection.get_first_root_node()
     for (app_label, model), actions in COLLECTION_PERMISSIONS.items():
         for action in actions:

@@ -17,7 +17,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="cms/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="cms/login.html", redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -89,7 +89,9 @@ class CalloutBlock(blocks.StructBlock):
         default="info",
     )
     title = blocks.CharBlock(label=_("Title"), max_length=120)
-    text = blocks.RichTextBlock(label=_("Text"), features=["bold", "italic", "link", "ul"])
+    text = blocks.RichTextBlock(
+        label=_("Text"), features=["bold", "italic", "link", "ul"]
+    )
 
     class Meta:
         icon = "warning"

@@ -32,12 +32,20 @@ def catalogue_context(catalogue, request):
         courses = courses.filter(pk__in=hit_ids)
         information = information.filter(pk__in=hit_ids)
 
-    courses = list(
-        courses.select_related("cover_image").prefetch_related("categories").order_by("title")
-    ) if kind in ("", "kurs") else []
-    information = list(
-        information.prefetch_related("categories").order_by("title")
-    ) if kind in ("", "information") else []
+    courses = (
+        list(
+            courses.select_related("cover_image")
+            .prefetch_related("categories")
+            .order_by("title")
+        )
+        if kind in ("", "kurs")
+        else []
+    )
+    information = (
+        list(information.prefetch_related("categories").order_by("title"))
+        if kind in ("", "information")
+        else []
+    )
 
     enrolments = current_enrolments(request.user, courses)
     for course in courses:
@@ -54,7 +62,10 @@ def catalogue_context(catalogue, request):
         "information_pages": information,
         "categories": Category.objects.all(),
         "language_choices": LANGUAGE_CHOICES,
-        "kind_choices": [("kurs", _("Courses")), ("information", _("Information material"))],
+        "kind_choices": [
+            ("kurs", _("Courses")),
+            ("information", _("Information material")),
+        ],
         "filters": {
             "q": query,
             "kategori": category_slug,

@@ -52,7 +52,9 @@ class LoginRequiredPageMixin:
 class CourseIndexPage(LoginRequiredPageMixin, Page):
     """The catalogue: courses and information material, with search and filters."""
 
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link"]
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["courses.CoursePage", "courses.InformationPage"]
@@ -72,7 +74,9 @@ class CourseIndexPage(LoginRequiredPageMixin, Page):
 
 class CoursePage(LoginRequiredPageMixin, Page):
     summary = models.TextField(
-        _("summary"), max_length=600, help_text=_("Shown in the catalogue. One or two sentences.")
+        _("summary"),
+        max_length=600,
+        help_text=_("Shown in the catalogue. One or two sentences."),
     )
     objectives = RichTextField(
         _("learning objectives"),
@@ -179,7 +183,10 @@ class InformationPage(LoginRequiredPageMixin, Page):
     summary = models.TextField(_("summary"), max_length=600)
     body = StreamField(LessonStreamBlock(), verbose_name=_("content"))
     categories = ParentalManyToManyField(
-        Category, verbose_name=_("categories"), blank=True, related_name="information_pages"
+        Category,
+        verbose_name=_("categories"),
+        blank=True,
+        related_name="information_pages",
     )
     language = models.CharField(
         _("language"), max_length=5, choices=LANGUAGE_CHOICES, default="sv"

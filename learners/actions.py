@@ -102,9 +102,10 @@ def record_lesson_progress(
 def required_lesson_ids(course: CoursePage) -> set[int]:
     """The lessons that count: live, required children of the course now."""
     return set(
-        LessonPage.objects.child_of(course).live().filter(required=True).values_list(
-            "pk", flat=True
-        )
+        LessonPage.objects.child_of(course)
+        .live()
+        .filter(required=True)
+        .values_list("pk", flat=True)
     )
 
 
@@ -142,9 +143,9 @@ def reevaluate_course_completions(course_id: int) -> int:
     every remaining required lesson are complete. Returns how many completed.
     Safe to run twice: completed enrolments are skipped."""
     enrolment_ids = list(
-        Enrolment.objects.filter(course_id=course_id, completed_at__isnull=True).values_list(
-            "pk", flat=True
-        )
+        Enrolment.objects.filter(
+            course_id=course_id, completed_at__isnull=True
+        ).values_list("pk", flat=True)
     )
     completed = 0
     for enrolment in Enrolment.objects.filter(pk__in=enrolment_ids):

@@ -75,7 +75,9 @@ class Enrolment(models.Model):
             models.UniqueConstraint(
                 fields=["learner", "course", "cycle"], name="enrolment_unique_cycle"
             ),
-            models.CheckConstraint(condition=Q(cycle__gte=1), name="enrolment_cycle_positive"),
+            models.CheckConstraint(
+                condition=Q(cycle__gte=1), name="enrolment_cycle_positive"
+            ),
         ]
         indexes = [models.Index(fields=["course", "completed_at"])]
 
@@ -107,12 +109,18 @@ class LessonProgress(models.Model):
     )
     lesson_title = models.CharField(_("lesson title"), max_length=255)
     progress = models.PositiveSmallIntegerField(
-        _("progress (%)"), default=0, help_text=_("How far the learner has come, 0–100.")
+        _("progress (%)"),
+        default=0,
+        help_text=_("How far the learner has come, 0–100."),
     )
     last_position = models.PositiveSmallIntegerField(
-        _("last position (%)"), default=0, help_text=_("Where the learner was, for resume.")
+        _("last position (%)"),
+        default=0,
+        help_text=_("Where the learner was, for resume."),
     )
-    time_spent_seconds = models.PositiveIntegerField(_("time spent (seconds)"), default=0)
+    time_spent_seconds = models.PositiveIntegerField(
+        _("time spent (seconds)"), default=0
+    )
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -178,5 +186,7 @@ class Notification(models.Model):
     @property
     def message_id(self):
         """A stable Message-ID: a resend after a crash carries the same one."""
-        domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "kompetens"
+        domain = (
+            settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "kompetens"
+        )
         return f"<{uuid.uuid5(uuid.NAMESPACE_URL, 'kompetens:' + self.key)}@{domain}>"

@@ -67,9 +67,9 @@ def current_enrolments(user, courses):
     if not user.is_authenticated:
         return {}
     result = {}
-    for enrolment in Enrolment.objects.filter(learner=user, course__in=courses).order_by(
-        "cycle"
-    ):
+    for enrolment in Enrolment.objects.filter(
+        learner=user, course__in=courses
+    ).order_by("cycle"):
         result[enrolment.course_id] = enrolment
     return result
 
@@ -113,5 +113,7 @@ def course_progress_for(user, courses) -> dict[int, CourseProgress]:
             else:
                 status = Status.NOT_STARTED
             states.append(LessonState(lesson=lesson, status=status, progress=row))
-        result[course.pk] = CourseProgress(course=course, enrolment=enrolment, lessons=states)
+        result[course.pk] = CourseProgress(
+            course=course, enrolment=enrolment, lessons=states
+        )
     return result

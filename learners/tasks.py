@@ -42,7 +42,11 @@ def _claim(notification_id):
             Q(status__in=[Notification.Status.PENDING, Notification.Status.FAILED])
             | Q(status=Notification.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE)
         )
-        .update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        .update(
+            status=Notification.Status.SENDING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
     )
 
 
@@ -70,7 +74,9 @@ def send_course_completed_email(enrolment_id):
     learner = enrolment.learner
     course_url = settings.SITE_URL + (enrolment.course.url if enrolment.course else "/")
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("You have completed %(course)s") % {"course": enrolment.course_title}
+        subject = _("You have completed %(course)s") % {
+            "course": enrolment.course_title
+        }
         context = {
             "learner": learner,
             "enrolment": enrolment,
@@ -89,14 +95,17 @@ def send_course_completed_email(enrolment_id):
     message.attach_alternative(html, "text/html")
     try:
         message.send()
-    except Exception as exc:  # noqa: BLE001 - any SMTP failure is recorded, not dropped
+    except Exception as exc:
         Notification.objects.filter(pk=notification.pk).update(
             status=Notification.Status.FAILED, last_error=repr(exc)[:2000]
         )
         logger.warning("Completion email %s failed: %r", notification.key, exc)
         raise
     Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.SENT, sent_at=timezone.now(), subject=subject, last_error=""
+        status=Notification.Status.SENT,
+        sent_at=timezone.now(),
+        subject=subject,
+        last_error="",
     )
     return "sent"
 
@@ -107,7 +116,9 @@ def sweep_completion_emails():
     (an on-commit enqueue lost while the broker was down). Safe to run twice."""
     since = timezone.now() - SWEEP_WINDOW
     enqueued = 0
-    recent = Enrolment.objects.filter(completed_at__gte=since).exclude(learner__email="")
+    recent = Enrolment.objects.filter(completed_at__gte=since).exclude(
+        learner__email=""
+    )
     for chunk_start in range(0, recent.count(), SWEEP_CHUNK):
         rows = list(
             recent.order_by("pk").values_list("pk", "learner_id")[

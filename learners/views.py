@@ -24,6 +24,10 @@ def course_context(course, request):
 
 def lesson_context(lesson, request):
     course = lesson.get_parent().specific
+    if not course.live:
+        # Wagtail routes through unpublished parents; a lesson of an
+        # unpublished course is not part of the catalogue.
+        raise Http404
     progress = course_progress_for(request.user, [course])[course.pk]
     lessons = [state.lesson for state in progress.lessons]
     index = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), None)
@@ -51,7 +55,9 @@ def my_learning(request):
     )
     courses = [enrolment.course for enrolment in enrolments]
     progress = course_progress_for(request.user, courses)
-    in_progress = [progress[c.pk] for c in courses if progress[c.pk].status != Status.COMPLETED]
+    in_progress = [
+        progress[c.pk] for c in courses if progress[c.pk].status != Status.COMPLETED
+    ]
     completed = sorted(
         (progress[c.pk] for c in courses if progress[c.pk].status == Status.COMPLETED),
         key=lambda item: item.enrolment.completed_at,
@@ -100,7 +106,9 @@ def lesson_progress(request, lesson_id):
     parent = lesson.get_parent()
     if data["course"] is not None and data["course"] != parent.pk:
         return _bad_request(
-            request, {"course": [_("This lesson does not belong to that course.")]}, lesson
+            request,
+            {"course": [_("This lesson does not belong to that course.")]},
+            lesson,
         )
     try:
         row = actions.record_lesson_progress(

@@ -6,7 +6,13 @@ from django.contrib.auth import get_user_model
 from wagtail.rich_text import RichText  # noqa: F401 - re-exported for tests
 
 from cms.models import AccessibilityStatementPage, HomePage
-from courses.models import Category, CourseIndexPage, CoursePage, InformationPage, LessonPage
+from courses.models import (
+    Category,
+    CourseIndexPage,
+    CoursePage,
+    InformationPage,
+    LessonPage,
+)
 
 PASSWORD = "test-password-123"
 

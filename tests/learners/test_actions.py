@@ -33,7 +33,9 @@ def test_same_progress_recorded_twice_gives_one_row_and_one_completion(
         for lesson in lessons:
             actions.record_lesson_progress(learner, lesson, completed=True)
 
-    assert LessonProgress.objects.filter(enrolment__learner=learner).count() == len(lessons)
+    assert LessonProgress.objects.filter(enrolment__learner=learner).count() == len(
+        lessons
+    )
     enrolment = Enrolment.objects.get(learner=learner)
     assert enrolment.completed_at == completed_at
     # One confirmation, however often the last lesson is marked done.
@@ -56,8 +58,14 @@ def test_completed_at_is_set_once(learner, lessons):
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
         first = actions.record_lesson_progress(learner, lesson, completed=True)
     with time_machine.travel(datetime(2026, 3, 3, 9, 0, tzinfo=UTC), tick=False):
-        again = actions.record_lesson_progress(learner, lesson, completed=True, progress=10)
-    assert again.completed_at == first.completed_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        again = actions.record_lesson_progress(
+            learner, lesson, completed=True, progress=10
+        )
+    assert (
+        again.completed_at
+        == first.completed_at
+        == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    )
     assert again.progress == 100
 
 
@@ -68,7 +76,9 @@ def test_time_spent_adds_up_and_is_capped_per_update(learner, lessons):
     assert row.time_spent_seconds == 40 + actions.MAX_SECONDS_PER_UPDATE
 
 
-def test_course_completes_only_when_every_required_lesson_is_done(learner, course, lessons):
+def test_course_completes_only_when_every_required_lesson_is_done(
+    learner, course, lessons
+):
     optional = publish(LessonPageFactory(parent=course, required=False))
     for lesson in lessons[:-1]:
         actions.record_lesson_progress(learner, lesson, completed=True)

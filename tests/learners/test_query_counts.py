@@ -4,7 +4,12 @@ import pytest
 from django.urls import reverse
 
 from learners import actions
-from tests.factories import CategoryFactory, InformationPageFactory, make_course, publish
+from tests.factories import (
+    CategoryFactory,
+    InformationPageFactory,
+    make_course,
+    publish,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +39,9 @@ def many_courses(request, catalogue, learner):
     return courses
 
 
-def test_catalogue_query_count(learner_client, catalogue, many_courses, django_assert_max_num_queries):
+def test_catalogue_query_count(
+    learner_client, catalogue, many_courses, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(CATALOGUE_MAX):
         response = learner_client.get(catalogue.url)
     assert len(response.context["courses"]) == len(many_courses)
@@ -42,27 +49,37 @@ def test_catalogue_query_count(learner_client, catalogue, many_courses, django_a
     assert statuses == {"completed", "in_progress"}
 
 
-def test_catalogue_search_query_count(learner_client, catalogue, many_courses, django_assert_max_num_queries):
+def test_catalogue_search_query_count(
+    learner_client, catalogue, many_courses, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(CATALOGUE_MAX):
-        response = learner_client.get(catalogue.url, {"q": many_courses[0].title, "sprak": "sv"})
+        response = learner_client.get(
+            catalogue.url, {"q": many_courses[0].title, "sprak": "sv"}
+        )
     assert many_courses[0] in response.context["courses"]
 
 
-def test_course_page_query_count(learner_client, many_courses, django_assert_max_num_queries):
+def test_course_page_query_count(
+    learner_client, many_courses, django_assert_max_num_queries
+):
     course = many_courses[-1]
     with django_assert_max_num_queries(COURSE_MAX):
         response = learner_client.get(course.url)
     assert len(response.context["course_progress"].lessons) == 3
 
 
-def test_lesson_page_query_count(learner_client, many_courses, django_assert_max_num_queries):
+def test_lesson_page_query_count(
+    learner_client, many_courses, django_assert_max_num_queries
+):
     lesson = many_courses[-1].lessons().last()
     with django_assert_max_num_queries(LESSON_MAX):
         response = learner_client.get(lesson.url)
     assert response.context["lesson_number"] == 3
 
 
-def test_my_learning_query_count(learner_client, many_courses, django_assert_max_num_queries):
+def test_my_learning_query_count(
+    learner_client, many_courses, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(MY_LEARNING_MAX):
         response = learner_client.get(reverse("learners:my_learning"))
     shown = len(response.context["in_progress"]) + len(response.context["completed"])

@@ -21,7 +21,9 @@ def test_anonymous_visitor_is_sent_to_login(client, name):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_anonymous_visitor_is_sent_to_login_from_course_pages(client, catalogue, course, lessons):
+def test_anonymous_visitor_is_sent_to_login_from_course_pages(
+    client, catalogue, course, lessons
+):
     for page in (catalogue, course, lessons[0]):
         response = client.get(page.url)
         assert response.status_code == 302, page
@@ -35,7 +37,9 @@ def test_anonymous_post_of_progress_saves_nothing(client, lessons):
     assert not LessonProgress.objects.exists()
 
 
-def test_mark_as_done_redirects_to_next_lesson_and_records(learner_client, learner, lessons):
+def test_mark_as_done_redirects_to_next_lesson_and_records(
+    learner_client, learner, lessons
+):
     response = learner_client.post(
         progress_url(lessons[0]), {"completed": "true", "next": lessons[1].url}
     )
@@ -61,8 +65,12 @@ def test_double_submit_records_once(learner_client, learner, lessons):
 def test_json_heartbeat_returns_forward_only_progress(learner_client, lessons):
     url = progress_url(lessons[0])
     headers = {"Accept": "application/json"}
-    learner_client.post(url, {"progress": "70", "position": "70", "seconds": "12"}, headers=headers)
-    response = learner_client.post(url, {"progress": "20", "position": "20"}, headers=headers)
+    learner_client.post(
+        url, {"progress": "70", "position": "70", "seconds": "12"}, headers=headers
+    )
+    response = learner_client.post(
+        url, {"progress": "20", "position": "20"}, headers=headers
+    )
     assert response.status_code == 200
     assert response.json() == {
         "progress": 70,
@@ -85,7 +93,9 @@ def test_learner_cannot_write_progress_for_someone_else(
     assert Enrolment.objects.filter(learner=learner).count() == 1
 
 
-def test_other_learners_progress_is_not_shown(client, learner, other_learner, course, lessons):
+def test_other_learners_progress_is_not_shown(
+    client, learner, other_learner, course, lessons
+):
     for lesson in lessons:
         actions.record_lesson_progress(other_learner, lesson, completed=True)
     client.force_login(learner)
@@ -127,7 +137,9 @@ def test_malformed_form_post_gets_a_readable_400_page(learner_client, lessons):
     assert not LessonProgress.objects.exists()
 
 
-def test_progress_for_a_lesson_of_another_course_is_refused(learner_client, catalogue, lessons):
+def test_progress_for_a_lesson_of_another_course_is_refused(
+    learner_client, catalogue, lessons
+):
     other_course = make_course(catalogue, lessons=1)
     response = learner_client.post(
         progress_url(lessons[0]),
@@ -154,14 +166,18 @@ def test_get_on_progress_endpoint_is_not_allowed(learner_client, lessons):
     assert learner_client.get(progress_url(lessons[0])).status_code == 405
 
 
-def test_start_course_enrols_and_goes_to_first_lesson(learner_client, learner, course, lessons):
+def test_start_course_enrols_and_goes_to_first_lesson(
+    learner_client, learner, course, lessons
+):
     response = learner_client.post(reverse("learners:start_course", args=[course.pk]))
     assert response.status_code == 302
     assert response["Location"] == lessons[0].url
     assert Enrolment.objects.filter(learner=learner, course=course).count() == 1
 
 
-def test_resume_goes_to_first_unfinished_lesson(learner_client, learner, course, lessons):
+def test_resume_goes_to_first_unfinished_lesson(
+    learner_client, learner, course, lessons
+):
     actions.record_lesson_progress(learner, lessons[0], completed=True)
     response = learner_client.post(reverse("learners:start_course", args=[course.pk]))
     assert response["Location"] == lessons[1].url
@@ -177,7 +193,9 @@ def test_start_unpublished_course_is_404(learner_client, course):
     assert not Enrolment.objects.exists()
 
 
-def test_my_learning_lists_in_progress_and_completed(learner_client, learner, catalogue, course, lessons):
+def test_my_learning_lists_in_progress_and_completed(
+    learner_client, learner, catalogue, course, lessons
+):
     second = make_course(catalogue, lessons=2, title="Dataskydd")
     for lesson in lessons:
         actions.record_lesson_progress(learner, lesson, completed=True)
@@ -186,3 +204,11 @@ def test_my_learning_lists_in_progress_and_completed(learner_client, learner, ca
     assert [item.course.pk for item in response.context["in_progress"]] == [second.pk]
     assert [item.course.pk for item in response.context["completed"]] == [course.pk]
     assert response.context["in_progress"][0].percent == 50
+
+
+def test_lesson_of_an_unpublished_course_is_404(learner_client, course, lessons):
+    course.unpublish()
+    assert learner_client.get(lessons[0].url).status_code == 404
+    response = learner_client.post(progress_url(lessons[0]), {"completed": "true"})
+    assert response.status_code == 400
+    assert not LessonProgress.objects.exists()

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs, installed only when missing:
+#   chromium  - the browser the Playwright tests drive (no browser download)
+#   gettext   - msgfmt, to compile translations after `make messages`
+set -euo pipefail
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+    echo "Missing Debian packages: ${missing[*]}. Install them with: apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "Installing Debian packages: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

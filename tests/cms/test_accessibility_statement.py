@@ -1,0 +1,62 @@
+"""The accessibility statement: public, linked from every page, with a report form."""
+
+import pytest
+from django.urls import reverse
+
+from cms.models import AccessibilityReport
+
+pytestmark = pytest.mark.django_db
+
+
+def statement_url():
+    return "/tillganglighet/"
+
+
+def test_statement_is_public(client, catalogue):
+    response = client.get(statement_url())
+    assert response.status_code == 200
+    assert "WCAG 2.1 AA" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/login/", "/tillganglighet/"])
+def test_every_page_links_to_the_statement_in_its_footer(client, catalogue, path):
+    html = client.get(path).content.decode()
+    footer = html[html.index("<footer") :]
+    assert 'href="/tillganglighet/"' in footer
+
+
+def test_learner_pages_link_to_the_statement(learner_client, catalogue, lessons):
+    for url in (catalogue.url, lessons[0].url, reverse("learners:my_learning")):
+        html = learner_client.get(url).content.decode()
+        assert 'href="/tillganglighet/"' in html[html.index("<footer") :], url
+
+
+def test_report_is_saved_and_thanked(client, catalogue):
+    response = client.post(
+        statement_url(),
+        {
+            "description": "Knappen saknar fokusmarkering.",
+            "page_url": "/kurser/",
+            "email": "",
+        },
+    )
+    assert response.status_code == 302
+    report = AccessibilityReport.objects.get()
+    assert report.description == "Knappen saknar fokusmarkering."
+    assert report.page_url == "/kurser/"
+    assert "tack=1" in response["Location"]
+
+
+def test_logged_in_reporter_is_remembered(learner_client, learner, catalogue):
+    learner_client.post(statement_url(), {"description": "Kontrasten är låg."})
+    assert AccessibilityReport.objects.get().reporter == learner
+
+
+@pytest.mark.parametrize(
+    "data", [{"description": ""}, {"description": "Text", "email": "inte-en-adress"}]
+)
+def test_bad_report_gets_a_message_and_saves_nothing(client, catalogue, data):
+    response = client.post(statement_url(), data)
+    assert response.status_code == 400
+    assert 'class="error-summary"' in response.content.decode()
+    assert not AccessibilityReport.objects.exists()
