@@ -7,6 +7,7 @@ twice with the same arguments leaves the same rows as running it once.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,13 +142,28 @@ def complete_enrolment_if_done(enrolment: Enrolment) -> bool:
 def reevaluate_course_completions(course_id: int) -> int:
     """After HR removes or unpublishes a lesson, learners who have now done
     every remaining required lesson are complete. Returns how many completed.
-    Safe to run twice: completed enrolments are skipped."""
-    enrolment_ids = list(
-        Enrolment.objects.filter(
-            course_id=course_id, completed_at__isnull=True
-        ).values_list("pk", flat=True)
+
+    One query finds the candidates, whatever the number of enrolments; each is
+    then completed under its own row lock. Safe to run twice: completed
+    enrolments are skipped.
+    """
+    course = CoursePage.objects.filter(pk=course_id).first()
+    if course is None:
+        return 0
+    required = required_lesson_ids(course)
+    if not required:
+        return 0
+    candidates = (
+        Enrolment.objects.filter(course_id=course_id, completed_at__isnull=True)
+        .annotate(
+            done=Count(
+                "lesson_progress",
+                filter=Q(
+                    lesson_progress__lesson_id__in=required,
+                    lesson_progress__completed_at__isnull=False,
+                ),
+            )
+        )
+        .filter(done=len(required))
     )
-    completed = 0
-    for enrolment in Enrolment.objects.filter(pk__in=enrolment_ids):
-        completed += complete_enrolment_if_done(enrolment)
-    return completed
+    return sum(complete_enrolment_if_done(enrolment) for enrolment in candidates)

@@ -160,3 +160,17 @@ def test_each_learner_has_their_own_record(learner, other_learner, lessons):
     actions.record_lesson_progress(learner, lessons[0], completed=True)
     assert not LessonProgress.objects.filter(enrolment__learner=other_learner).exists()
     assert not Enrolment.objects.filter(learner=other_learner).exists()
+
+
+def test_reevaluation_completes_only_those_who_did_every_remaining_lesson(
+    learner, other_learner, course, lessons
+):
+    for lesson in lessons[:-1]:
+        actions.record_lesson_progress(learner, lesson, completed=True)
+    actions.record_lesson_progress(other_learner, lessons[0], completed=True)
+    lessons[-1].unpublish()  # eager task already ran; run it again by hand
+    Enrolment.objects.filter(learner=learner).update(completed_at=None)
+    assert actions.reevaluate_course_completions(course.pk) == 1
+    assert Enrolment.objects.get(learner=learner).completed_at is not None
+    assert Enrolment.objects.get(learner=other_learner).completed_at is None
+    assert actions.reevaluate_course_completions(course.pk) == 0
