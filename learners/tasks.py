@@ -11,13 +11,14 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .models import Enrolment, Notification
+from .models import Certificate, Enrolment, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,8 @@ SWEEP_WINDOW = timedelta(days=7)
 SWEEP_CHUNK = 500
 
 
-def completion_key(enrolment):
-    return f"course_completed:{enrolment.learner_id}:{enrolment.pk}"
+def completion_key(learner_id, enrolment_id):
+    return f"course_completed:{learner_id}:{enrolment_id}"
 
 
 def _claim(notification_id):
@@ -60,7 +61,7 @@ def send_course_completed_email(enrolment_id):
     if enrolment is None or not enrolment.learner.email:
         return "nothing to send"
     notification, _created = Notification.objects.get_or_create(
-        key=completion_key(enrolment),
+        key=completion_key(enrolment.learner_id, enrolment.pk),
         defaults={
             "kind": Notification.Kind.COURSE_COMPLETED,
             "recipient": enrolment.learner,
@@ -125,11 +126,15 @@ def sweep_completion_emails():
                 chunk_start : chunk_start + SWEEP_CHUNK
             ]
         )
-        keys = {f"course_completed:{learner_id}:{pk}": pk for pk, learner_id in rows}
+        keys = {completion_key(learner_id, pk): pk for pk, learner_id in rows}
+        # Sent, or given up after MAX_ATTEMPTS (kept as proof of the failure).
         done = set(
-            Notification.objects.filter(
-                key__in=keys, status=Notification.Status.SENT
-            ).values_list("key", flat=True)
+            Notification.objects.filter(key__in=keys)
+            .filter(
+                Q(status=Notification.Status.SENT)
+                | Q(status=Notification.Status.FAILED, attempts__gte=MAX_ATTEMPTS)
+            )
+            .values_list("key", flat=True)
         )
         for key, pk in keys.items():
             if key not in done:
@@ -143,3 +148,25 @@ def reevaluate_course_completions(course_id):
     from .actions import reevaluate_course_completions as reevaluate
 
     return reevaluate(course_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def render_certificate_pdf(certificate_id):
+    """Render the certificate's PDF once. Safe to run twice: a certificate
+    that has its PDF is left alone (the record itself never changes)."""
+    from .certificates import render_pdf
+
+    certificate = Certificate.objects.filter(pk=certificate_id).first()
+    if certificate is None:
+        return "no such certificate"
+    if certificate.pdf:
+        return "already rendered"
+    content = render_pdf(certificate)
+    # Only the file field is written; the record's dates and code never are.
+    certificate.pdf.save(
+        f"intyg-{certificate.code}.pdf", ContentFile(content), save=False
+    )
+    Certificate.objects.filter(pk=certificate.pk, pdf="").update(
+        pdf=certificate.pdf.name
+    )
+    return "rendered"
