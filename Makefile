@@ -25,7 +25,7 @@ install: $(PY)
 system-deps:
 	@bash scripts/system-deps.sh
 
-demo: install
+demo: install system-deps
 	bash scripts/demo.sh $(PORT)
 
 test: install system-deps

@@ -7,6 +7,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from learners.certificate_views import verify_certificate
+
 from .views import ping
 
 urlpatterns = [
@@ -24,6 +26,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("learning/", include("learners.urls")),
+    path("intyg/<str:code>/", verify_certificate, name="verify_certificate"),
 ]
 
 if settings.SERVE_MEDIA:

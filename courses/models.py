@@ -7,6 +7,8 @@ page: it is in `learners` (enrolments, lesson progress).
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -17,6 +19,8 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from .blocks import LessonStreamBlock
+from .quiz_blocks import QuestionStreamBlock
+from .validity import Validity
 
 LANGUAGE_CHOICES = [("sv", _("Swedish")), ("en", _("English"))]
 
@@ -101,6 +105,41 @@ class CoursePage(LoginRequiredPageMixin, Page):
     language = models.CharField(
         _("language"), max_length=5, choices=LANGUAGE_CHOICES, default="sv"
     )
+    validity_kind = models.CharField(
+        _("validity"),
+        max_length=10,
+        choices=Validity.Kind.choices,
+        default=Validity.Kind.NONE,
+        help_text=_("How long a certificate for this course is valid."),
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("valid for (months)"),
+        null=True,
+        blank=True,
+        help_text=_("For “months from completion”: for example 12 or 24."),
+    )
+    validity_yearly_month = models.PositiveSmallIntegerField(
+        _("expires every year in month"),
+        null=True,
+        blank=True,
+        choices=[(month, str(month)) for month in range(1, 13)],
+        help_text=_("For “fixed yearly date”: the month (1–12)."),
+    )
+    validity_yearly_day = models.PositiveSmallIntegerField(
+        _("on day"),
+        null=True,
+        blank=True,
+        help_text=_("For “fixed yearly date”: the day of the month."),
+    )
+    validity_minimum_days = models.PositiveSmallIntegerField(
+        _("minimum active period (days)"),
+        default=0,
+        blank=True,
+        help_text=_(
+            "For “fixed yearly date”: someone completing closer to the date than "
+            "this is valid until the following year's date instead."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -115,6 +154,16 @@ class CoursePage(LoginRequiredPageMixin, Page):
             ],
             heading=_("Catalogue details"),
         ),
+        MultiFieldPanel(
+            [
+                FieldPanel("validity_kind"),
+                FieldPanel("validity_months"),
+                FieldPanel("validity_yearly_month"),
+                FieldPanel("validity_yearly_day"),
+                FieldPanel("validity_minimum_days"),
+            ],
+            heading=_("Certificate validity"),
+        ),
     ]
     search_fields = [
         *Page.search_fields,
@@ -123,7 +172,7 @@ class CoursePage(LoginRequiredPageMixin, Page):
         index.FilterField("language"),
     ]
     parent_page_types = ["courses.CourseIndexPage"]
-    subpage_types = ["courses.LessonPage"]
+    subpage_types = ["courses.LessonPage", "courses.QuizPage"]
 
     class Meta:
         verbose_name = _("course")
@@ -131,6 +180,24 @@ class CoursePage(LoginRequiredPageMixin, Page):
     def lessons(self):
         """The live lessons in the editor's order."""
         return LessonPage.objects.child_of(self).live().order_by("path")
+
+    def quizzes(self):
+        """The live quizzes in the editor's order."""
+        return QuizPage.objects.child_of(self).live().order_by("path")
+
+    @property
+    def validity(self):
+        return Validity(
+            kind=self.validity_kind,
+            months=self.validity_months,
+            yearly_month=self.validity_yearly_month,
+            yearly_day=self.validity_yearly_day,
+            minimum_days=self.validity_minimum_days,
+        )
+
+    def clean(self):
+        super().clean()
+        self.validity.check()
 
     def get_context(self, request, *args, **kwargs):
         from learners.views import course_context
@@ -175,6 +242,110 @@ class LessonPage(LoginRequiredPageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(lesson_context(self, request))
         return context
+
+
+class QuizPage(LoginRequiredPageMixin, Page):
+    """A quiz inside a course. Attempts snapshot the revision they were drawn
+    from, so editing a live quiz never changes an attempt's result."""
+
+    class Reveal(models.TextChoices):
+        NEVER = "never", _("Never: only the score")
+        AFTER_SUBMIT = "after_submit", _("After each submitted attempt")
+        AFTER_PASS = "after_pass", _("Once the learner has passed")
+
+    intro = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link", "ul"]
+    )
+    questions = StreamField(QuestionStreamBlock(), verbose_name=_("questions"))
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (%)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts allowed"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for unlimited attempts."),
+    )
+    draw_count = models.PositiveSmallIntegerField(
+        _("questions per attempt"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Draw this many questions at random from the pool. Empty: all questions."
+        ),
+    )
+    shuffle_questions = models.BooleanField(_("shuffle questions"), default=False)
+    shuffle_options = models.BooleanField(_("shuffle options"), default=False)
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Empty: no time limit. HR can grant a person more time or no limit "
+            "under Quiz accommodations."
+        ),
+    )
+    reveal_answers = models.CharField(
+        _("show correct answers"),
+        max_length=20,
+        choices=Reveal.choices,
+        default=Reveal.AFTER_SUBMIT,
+    )
+    required = models.BooleanField(
+        _("required for completion"),
+        default=True,
+        help_text=_("A course is complete when its required quizzes are passed."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("questions"),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark"),
+                FieldPanel("max_attempts"),
+                FieldPanel("draw_count"),
+                FieldPanel("shuffle_questions"),
+                FieldPanel("shuffle_options"),
+                FieldPanel("time_limit_minutes"),
+                FieldPanel("reveal_answers"),
+                FieldPanel("required"),
+            ],
+            heading=_("Settings"),
+        ),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+
+    def clean(self):
+        super().clean()
+        pool = len(self.questions or [])
+        if self.draw_count and pool and self.draw_count > pool:
+            raise ValidationError(
+                {
+                    "draw_count": _("There are only %(pool)s questions to draw from.")
+                    % {"pool": pool}
+                }
+            )
+
+    def serve(self, request, *args, **kwargs):
+        from learners.quiz_views import serve_quiz
+
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if getattr(request, "is_preview", False):
+            return super(LoginRequiredPageMixin, self).serve(request, *args, **kwargs)
+        return serve_quiz(self, request)
 
 
 class InformationPage(LoginRequiredPageMixin, Page):

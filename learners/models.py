@@ -190,3 +190,213 @@ class Notification(models.Model):
             settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "kompetens"
         )
         return f"<{uuid.uuid5(uuid.NAMESPACE_URL, 'kompetens:' + self.key)}@{domain}>"
+
+
+class QuizAttempt(models.Model):
+    """One attempt at a quiz. It snapshots what it is graded against: the page
+    revision the questions were drawn from, the pass mark, and the questions
+    and option order shown. Editing the live quiz never changes it."""
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        verbose_name=_("enrolment"),
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+    )
+    quiz = models.ForeignKey(
+        "courses.QuizPage",
+        verbose_name=_("quiz"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="attempts",
+    )
+    quiz_title = models.CharField(_("quiz title"), max_length=255)
+    # PROTECT: the revision is what the attempt was graded against.
+    quiz_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("quiz revision"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    number = models.PositiveSmallIntegerField(_("attempt number"))
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (%)"))
+    presentation = models.JSONField(_("questions shown"))
+    started_at = models.DateTimeField(_("started at"))
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score (%)"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "quiz", "number"],
+                name="quiz_attempt_unique_number",
+            ),
+            # At most one open attempt per learner and quiz.
+            models.UniqueConstraint(
+                fields=["enrolment", "quiz"],
+                condition=Q(submitted_at__isnull=True),
+                name="quiz_attempt_one_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quiz_title} #{self.number}"
+
+    @property
+    def question_ids(self):
+        return [entry["id"] for entry in self.presentation]
+
+    @property
+    def is_open(self):
+        return self.submitted_at is None
+
+
+class QuizResponse(models.Model):
+    """The answer to one question of one attempt."""
+
+    attempt = models.ForeignKey(
+        QuizAttempt,
+        verbose_name=_("attempt"),
+        on_delete=models.CASCADE,
+        related_name="responses",
+    )
+    question_id = models.CharField(_("question id"), max_length=64)
+    question_type = models.CharField(_("question type"), max_length=30)
+    answer = models.JSONField(_("answer"), null=True, blank=True)
+    correct = models.BooleanField(_("correct"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("quiz response")
+        verbose_name_plural = _("quiz responses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "question_id"], name="quiz_response_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["question_id", "correct"])]
+
+    def __str__(self):
+        return f"{self.attempt} {self.question_id}"
+
+
+class QuizAccommodation(models.Model):
+    """More time, or no time limit, for a person (WCAG 2.2.1 Timing Adjustable)."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="quiz_accommodations",
+    )
+    quiz = models.ForeignKey(
+        "courses.QuizPage",
+        verbose_name=_("quiz"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="accommodations",
+        help_text=_("Empty: every quiz."),
+    )
+    extra_percent = models.PositiveSmallIntegerField(
+        _("extra time (%)"),
+        default=0,
+        help_text=_("For example 50 gives half as much time again."),
+    )
+    no_time_limit = models.BooleanField(_("no time limit"), default=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quiz accommodation")
+        verbose_name_plural = _("quiz accommodations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "quiz"], name="quiz_accommodation_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.learner} – {self.quiz or _('every quiz')}"
+
+
+class Certificate(models.Model):
+    """One immutable record of one validity period of one completed cycle.
+
+    Append-only: issued once per enrolment (the unique constraint), never
+    re-dated; revocation is recorded with its reason, not by deleting.
+    """
+
+    enrolment = models.OneToOneField(
+        Enrolment,
+        verbose_name=_("enrolment"),
+        on_delete=models.PROTECT,
+        related_name="certificate",
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("holder"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    holder_name = models.CharField(_("holder's name"), max_length=300)
+    course = models.ForeignKey(
+        "courses.CoursePage",
+        verbose_name=_("course"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="certificates",
+    )
+    course_title = models.CharField(_("course title"), max_length=255)
+    code = models.CharField(_("verification code"), max_length=40, unique=True)
+    completed_at = models.DateTimeField(_("completed at"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until (inclusive)"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    language = models.CharField(_("language"), max_length=5, default="sv")
+    pdf = models.FileField(
+        _("PDF"), upload_to="certificates/%Y/%m/", blank=True, max_length=300
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revocation"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        permissions = [("revoke_certificate", _("Can revoke certificates"))]
+        indexes = [models.Index(fields=["learner", "-valid_from"])]
+
+    def __str__(self):
+        return f"{self.holder_name} – {self.course_title} ({self.valid_from})"
+
+    class State(models.TextChoices):
+        VALID = "valid", _("Valid")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    def state_on(self, day):
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.valid_until and day > self.valid_until:
+            return self.State.EXPIRED
+        return self.State.VALID

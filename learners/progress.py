@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from courses.models import CoursePage, LessonPage
+from courses.models import CoursePage, LessonPage, QuizPage
 
-from .models import Enrolment, LessonProgress
+from .models import Enrolment, LessonProgress, QuizAttempt
 
 
 class Status:
@@ -18,9 +18,15 @@ class Status:
 
 @dataclass
 class LessonState:
-    lesson: LessonPage
+    """One step of a course: a lesson, or a quiz (done when passed)."""
+
+    lesson: LessonPage | QuizPage
     status: str
     progress: LessonProgress | None = None
+
+    @property
+    def is_quiz(self):
+        return isinstance(self.lesson, QuizPage)
 
 
 @dataclass
@@ -75,7 +81,8 @@ def current_enrolments(user, courses):
 
 
 def lessons_by_course(courses):
-    """{course_id: [live lessons in order]} for several courses (1 query)."""
+    """{course_id: [live lessons and quizzes in the editor's order]} for
+    several courses (2 queries)."""
     courses = list(courses)
     if not courses:
         return {}
@@ -83,28 +90,48 @@ def lessons_by_course(courses):
     condition = Q()
     for course in courses:
         condition |= Q(path__startswith=course.path, depth=course.depth + 1)
+    steps = [
+        *LessonPage.objects.live().filter(condition),
+        *QuizPage.objects.live().filter(condition),
+    ]
     result = {course.pk: [] for course in courses}
-    for lesson in LessonPage.objects.live().filter(condition).order_by("path"):
-        course_id = by_path.get(lesson.path[: -LessonPage.steplen])
+    for step in sorted(steps, key=lambda page: page.path):
+        course_id = by_path.get(step.path[: -LessonPage.steplen])
         if course_id is not None:
-            result[course_id].append(lesson)
+            result[course_id].append(step)
     return result
 
 
 def course_progress_for(user, courses) -> dict[int, CourseProgress]:
-    """Progress of one learner on several courses, in three queries."""
+    """Progress of one learner on several courses, in five queries."""
     courses = list(courses)
     enrolments = current_enrolments(user, courses)
     lessons = lessons_by_course(courses)
     rows = {}
+    quiz_status = {}
     if enrolments:
         for row in LessonProgress.objects.filter(enrolment__in=enrolments.values()):
             rows[(row.enrolment_id, row.lesson_id)] = row
+        attempts = QuizAttempt.objects.filter(
+            enrolment__in=enrolments.values()
+        ).values_list("enrolment_id", "quiz_id", "passed")
+        for enrolment_id, quiz_id, passed in attempts:
+            key = (enrolment_id, quiz_id)
+            if passed:
+                quiz_status[key] = Status.COMPLETED
+            else:
+                quiz_status.setdefault(key, Status.IN_PROGRESS)
     result = {}
     for course in courses:
         enrolment = enrolments.get(course.pk)
         states = []
         for lesson in lessons.get(course.pk, []):
+            if isinstance(lesson, QuizPage):
+                status = Status.NOT_STARTED
+                if enrolment:
+                    status = quiz_status.get((enrolment.pk, lesson.pk), status)
+                states.append(LessonState(lesson=lesson, status=status))
+                continue
             row = rows.get((enrolment.pk, lesson.pk)) if enrolment else None
             if row and row.completed_at:
                 status = Status.COMPLETED

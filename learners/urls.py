@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import certificate_views, quiz_views, views
 
 app_name = "learners"
 
@@ -11,5 +11,11 @@ urlpatterns = [
         "lessons/<int:lesson_id>/progress/",
         views.lesson_progress,
         name="lesson_progress",
+    ),
+    path("attempts/<int:attempt_id>/", quiz_views.attempt_detail, name="attempt"),
+    path(
+        "certificates/<int:certificate_id>/pdf/",
+        certificate_views.certificate_pdf,
+        name="certificate_pdf",
     ),
 ]

@@ -2,10 +2,15 @@
 # Debian packages the test suite needs, installed only when missing:
 #   chromium  - the browser the Playwright tests drive (no browser download)
 #   gettext   - msgfmt, to compile translations after `make messages`
+#   libpango-1.0-0, libpangoft2-1.0-0 - WeasyPrint's text layout (certificate PDFs)
+#   fonts-dejavu-core - a font with å, ä, ö for the certificates
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then

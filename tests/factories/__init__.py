@@ -12,6 +12,7 @@ from courses.models import (
     CoursePage,
     InformationPage,
     LessonPage,
+    QuizPage,
 )
 
 PASSWORD = "test-password-123"
@@ -106,3 +107,140 @@ def make_course(catalogue, lessons=3, **kwargs):
     for _index in range(lessons):
         publish(LessonPageFactory(parent=course))
     return course
+
+
+def choice_question(kind, qid, options, prompt="Vilket är rätt?"):
+    """A single or multiple choice question with fixed ids: options are
+    (id, text, correct) tuples."""
+    return {
+        "type": kind,
+        "id": qid,
+        "value": {
+            "prompt": f"<p>{prompt}</p>",
+            "explanation": "<p>Så här är det.</p>",
+            "options": [
+                {
+                    "type": "item",
+                    "id": oid,
+                    "value": {
+                        "text": text,
+                        "correct": correct,
+                        "feedback": f"Om {text}",
+                    },
+                }
+                for oid, text, correct in options
+            ],
+        },
+    }
+
+
+def standard_questions():
+    """One question of every type, with fixed ids."""
+    return [
+        choice_question(
+            "single_choice",
+            "q-single",
+            [
+                ("s-a", "Rätt svar", True),
+                ("s-b", "Fel svar", False),
+                ("s-c", "Annat", False),
+            ],
+        ),
+        choice_question(
+            "multiple_choice",
+            "q-multi",
+            [("m-a", "Ett", True), ("m-b", "Två", True), ("m-c", "Tre", False)],
+        ),
+        {
+            "type": "true_false",
+            "id": "q-tf",
+            "value": {
+                "prompt": "<p>Lösenord får delas med kollegor.</p>",
+                "explanation": "",
+                "correct_answer": "false",
+                "feedback_true": "Nej, aldrig.",
+                "feedback_false": "Just det.",
+            },
+        },
+        {
+            "type": "matching",
+            "id": "q-match",
+            "value": {
+                "prompt": "<p>Para ihop klassning och hantering.</p>",
+                "explanation": "",
+                "pairs": [
+                    {
+                        "type": "item",
+                        "id": "p-1",
+                        "value": {"item": "Öppen", "match": "Får spridas"},
+                    },
+                    {
+                        "type": "item",
+                        "id": "p-2",
+                        "value": {"item": "Intern", "match": "Inom staden"},
+                    },
+                    {
+                        "type": "item",
+                        "id": "p-3",
+                        "value": {"item": "Sekretess", "match": "Behörighet krävs"},
+                    },
+                ],
+            },
+        },
+        {
+            "type": "ordering",
+            "id": "q-order",
+            "value": {
+                "prompt": "<p>Ordna stegen vid en incident.</p>",
+                "explanation": "",
+                "items": [
+                    {"type": "item", "id": "o-1", "value": "Upptäck"},
+                    {"type": "item", "id": "o-2", "value": "Rapportera"},
+                    {"type": "item", "id": "o-3", "value": "Åtgärda"},
+                ],
+            },
+        },
+    ]
+
+
+class QuizPageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = QuizPage
+
+    title = factory.Sequence(lambda n: f"Kunskapstest {n}")
+    questions = factory.LazyFunction(standard_questions)
+    pass_mark = 80
+    reveal_answers = "after_submit"
+
+
+def correct_answers(attempt, wrong=()):
+    """Form data answering every question of the attempt correctly, except
+    the question ids in `wrong`, which get a wrong answer."""
+    data = {}
+    right = {
+        "q-single": "s-a",
+        "q-multi": ["m-a", "m-b"],
+        "q-tf": "false",
+        "q-match": {"p-1": "p-1", "p-2": "p-2", "p-3": "p-3"},
+        "q-order": ["o-1", "o-2", "o-3"],
+    }
+    bad = {
+        "q-single": "s-b",
+        "q-multi": ["m-a"],
+        "q-tf": "true",
+        "q-match": {"p-1": "p-2", "p-2": "p-1", "p-3": "p-3"},
+        "q-order": ["o-2", "o-1", "o-3"],
+    }
+    for entry in attempt.presentation:
+        qid = entry["id"]
+        answer = (bad if qid in wrong else right)[qid]
+        if entry["type"] == "matching":
+            token = {choice["pair"]: choice["token"] for choice in entry["choices"]}
+            for item, pair in answer.items():
+                data[f"q-{qid}-{item}"] = token[pair]
+        elif entry["type"] == "ordering":
+            for position, item in enumerate(answer, start=1):
+                data[f"q-{qid}-{item}"] = str(position)
+        else:
+            data[f"q-{qid}"] = answer
+    return data

@@ -1,4 +1,4 @@
-"""Every write to the learning record.
+"""Enrolments, lesson progress and course completion.
 
 Each action is atomic and idempotent: a double click or a retried request
 records once. Side effects (email) are enqueued on commit. Running any action
@@ -11,9 +11,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import CoursePage, LessonPage
+from courses.models import CoursePage, LessonPage, QuizPage
 
-from .models import Enrolment, LessonProgress
+from ..models import Enrolment, LessonProgress, QuizAttempt
 
 # One heartbeat from the browser never adds more than this to time spent,
 # so a tab left open overnight does not count as study time.
@@ -110,31 +110,51 @@ def required_lesson_ids(course: CoursePage) -> set[int]:
     )
 
 
+def required_quiz_ids(course: CoursePage) -> set[int]:
+    """The quizzes that must be passed: live, required children of the course."""
+    return set(
+        QuizPage.objects.child_of(course)
+        .live()
+        .filter(required=True)
+        .values_list("pk", flat=True)
+    )
+
+
 def complete_enrolment_if_done(enrolment: Enrolment) -> bool:
-    """Complete the enrolment if every required lesson is done.
+    """Complete the enrolment if its required lessons are done and its
+    required quizzes passed, and issue the certificate in the same transaction.
 
     Completion is recorded once, with its time, and is final for the cycle:
-    a lesson added later does not undo it. Returns True if this call completed it.
+    a lesson or quiz added later does not undo it. Returns True if this call
+    completed it.
     """
-    from .tasks import send_course_completed_email
+    from ..tasks import send_course_completed_email
+    from .certificates import issue_certificate
 
     with transaction.atomic():
         locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         if locked.completed_at is not None or locked.course_id is None:
             return False
-        required = required_lesson_ids(locked.course)
-        if not required:
+        lessons = required_lesson_ids(locked.course)
+        quizzes = required_quiz_ids(locked.course)
+        if not lessons and not quizzes:
             return False
         done = set(
             LessonProgress.objects.filter(
-                enrolment=locked, lesson_id__in=required, completed_at__isnull=False
+                enrolment=locked, lesson_id__in=lessons, completed_at__isnull=False
             ).values_list("lesson_id", flat=True)
         )
-        if done != required:
+        passed = set(
+            QuizAttempt.objects.filter(
+                enrolment=locked, quiz_id__in=quizzes, passed=True
+            ).values_list("quiz_id", flat=True)
+        )
+        if done != lessons or passed != quizzes:
             return False
         locked.completed_at = timezone.now()
         locked.save(update_fields=["completed_at"])
         enrolment.completed_at = locked.completed_at
+        issue_certificate(locked)
         send_course_completed_email.delay_on_commit(locked.pk)
         return True
 
@@ -151,8 +171,9 @@ def reevaluate_course_completions(course_id: int) -> int:
     if course is None:
         return 0
     required = required_lesson_ids(course)
-    if not required:
+    if not required and not required_quiz_ids(course):
         return 0
+    # Narrow by lessons in one query; quizzes are checked per candidate.
     candidates = (
         Enrolment.objects.filter(course_id=course_id, completed_at__isnull=True)
         .annotate(

@@ -1,0 +1,316 @@
+"""Quiz pages for learners: thin views over `learners.actions.quizzes`.
+
+What reaches the browser before submission is only ids, tokens and texts —
+never which option is correct.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.grading import AnswerError, field_name, questions_of
+
+from . import actions
+from .models import QuizAttempt
+
+
+def _questions_for(attempt):
+    """The questions as they were when the attempt was drawn, in its order."""
+    questions = questions_of(attempt.quiz_revision.as_object())
+    saved = {r.question_id: r for r in attempt.responses.all()}
+    result = []
+    for number, entry in enumerate(attempt.presentation, start=1):
+        question = questions.get(entry["id"])
+        if question is None:
+            continue
+        response = saved.get(entry["id"])
+        result.append(
+            {
+                "number": number,
+                "entry": entry,
+                "question": question,
+                "response": response,
+                "fields": _fields(
+                    entry, question, response.answer if response else None
+                ),
+            }
+        )
+    return result
+
+
+def _fields(entry, question, answer):
+    """What the form shows for one question: names, values, texts, checked."""
+    kind = entry["type"]
+    name = field_name(entry["id"])
+    if kind in ("single_choice", "multiple_choice"):
+        chosen = set(answer or []) if kind == "multiple_choice" else {answer}
+        return [
+            {
+                "name": name,
+                "value": option_id,
+                "text": question.option(option_id)["text"],
+                "checked": option_id in chosen,
+            }
+            for option_id in entry["options"]
+        ]
+    if kind == "true_false":
+        texts = {"true": _("True"), "false": _("False")}
+        return [
+            {
+                "name": name,
+                "value": value,
+                "text": texts[value],
+                "checked": answer == value,
+            }
+            for value in entry["options"]
+        ]
+    if kind == "matching":
+        token_of = {choice["pair"]: choice["token"] for choice in entry["choices"]}
+        choices = [
+            {"value": choice["token"], "text": question.option(choice["pair"])["match"]}
+            for choice in entry["choices"]
+        ]
+        answer = answer or {}
+        return [
+            {
+                "name": field_name(entry["id"], item),
+                "text": question.option(item)["item"],
+                "choices": choices,
+                "selected": token_of.get(answer.get(item)),
+            }
+            for item in entry["items"]
+        ]
+    if kind == "ordering":
+        if isinstance(answer, list):
+            position = {item: index for index, item in enumerate(answer, start=1)}
+        elif isinstance(answer, dict):
+            position = answer.get("partial", {})
+        else:
+            position = {}
+        count = len(entry["options"])
+        return [
+            {
+                "name": field_name(entry["id"], item),
+                "text": question.option(item),
+                "positions": range(1, count + 1),
+                "selected": position.get(item),
+            }
+            for item in entry["options"]
+        ]
+    return []
+
+
+def serve_quiz(quiz, request):
+    """The quiz page: intro and past attempts, or the open attempt's form."""
+    course = quiz.get_parent().specific
+    if not course.live:
+        raise Http404
+    if request.method == "POST":
+        return _post(quiz, request)
+    attempts = list(
+        QuizAttempt.objects.filter(
+            enrolment__learner=request.user, enrolment__course=course, quiz=quiz
+        )
+        .select_related("quiz_revision")
+        .order_by("-enrolment__cycle", "number")
+    )
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    if open_attempt and actions.close_if_expired(request.user, open_attempt):
+        messages.info(
+            request, _("The time ran out. Your saved answers were submitted.")
+        )
+        return redirect("learners:attempt", attempt_id=open_attempt.pk)
+    submitted = [a for a in attempts if not a.is_open]
+    passed = any(a.passed for a in submitted)
+    used = len(attempts)
+    context = {
+        "page": quiz,
+        "self": quiz,
+        "course": course,
+        "open_attempt": open_attempt,
+        "submitted_attempts": submitted,
+        "passed": passed,
+        "attempts_left": None
+        if not quiz.max_attempts
+        else max(quiz.max_attempts - used, 0),
+    }
+    allowed = actions.time_allowed(request.user, quiz)
+    context["time_limit_minutes"] = (
+        round(allowed.total_seconds() / 60) if allowed else None
+    )
+    if open_attempt:
+        context["questions"] = _questions_for(open_attempt)
+        if open_attempt.deadline_at:
+            context["seconds_left"] = max(
+                0, int((open_attempt.deadline_at - timezone.now()).total_seconds())
+            )
+    return render(request, "courses/quiz_page.html", context)
+
+
+def _post(quiz, request):
+    action = request.POST.get("action")
+    if action == "start":
+        try:
+            actions.start_quiz_attempt(request.user, quiz)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(quiz.url)
+    if action not in ("save", "submit"):
+        return _error(request, quiz, _("Unknown action."))
+    try:
+        attempt_id = int(request.POST.get("attempt", ""))
+    except ValueError:
+        return _error(request, quiz, _("Unknown attempt."))
+    try:
+        attempt = actions.save_quiz_answers(
+            request.user, attempt_id, request.POST, submit=action == "submit"
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except (AnswerError, ValidationError) as error:
+        text = error.messages if isinstance(error, ValidationError) else [str(error)]
+        return _error(request, quiz, " ".join(text))
+    if attempt.quiz_id != quiz.pk:
+        raise Http404
+    if attempt.submitted_at:
+        return redirect("learners:attempt", attempt_id=attempt.pk)
+    messages.success(request, _("Your answers are saved. You can continue later."))
+    return redirect(quiz.url)
+
+
+def _error(request, quiz, message):
+    return render(
+        request,
+        "learners/quiz_error.html",
+        {"quiz": quiz, "message": message},
+        status=400,
+    )
+
+
+def _review(attempt, quiz_then):
+    reveal = quiz_then.reveal_answers
+    show_answers = reveal == "after_submit" or (
+        reveal == "after_pass"
+        and QuizAttempt.objects.filter(
+            enrolment=attempt.enrolment, quiz_id=attempt.quiz_id, passed=True
+        ).exists()
+    )
+    items = []
+    for item in _questions_for(attempt):
+        question = item["question"]
+        answer = item["response"].answer if item["response"] else None
+        feedback = []
+        if show_answers:
+            if question.type in ("single_choice", "multiple_choice"):
+                chosen = answer if isinstance(answer, list) else [answer]
+                feedback = [
+                    question.option(option_id)["feedback"]
+                    for option_id in chosen
+                    if option_id
+                    and question.option(option_id)
+                    and question.option(option_id)["feedback"]
+                ]
+            elif question.type == "true_false" and answer:
+                text = question.value[f"feedback_{answer}"]
+                feedback = [text] if text else []
+        items.append(
+            {
+                **item,
+                "correct": bool(item["response"] and item["response"].correct),
+                "feedback": feedback,
+                "correct_texts": _correct_texts(question) if show_answers else None,
+            }
+        )
+    return {"items": items, "show_answers": show_answers}
+
+
+def _correct_texts(question):
+    correct = question.correct_answer()
+    if question.type == "single_choice":
+        return [question.option(correct)["text"]]
+    if question.type == "multiple_choice":
+        return [question.option(option_id)["text"] for option_id in correct]
+    if question.type == "true_false":
+        return [_("True") if correct == "true" else _("False")]
+    if question.type == "matching":
+        return [
+            f"{question.option(item)['item']} – {question.option(item)['match']}"
+            for item in correct
+        ]
+    if question.type == "ordering":
+        return [question.option(item) for item in correct]
+    return []
+
+
+@login_required
+def attempt_detail(request, attempt_id):
+    """Results of a submitted attempt (HTML or JSON); an open attempt's
+    questions as JSON, without any marker of the correct answers."""
+    attempt = (
+        QuizAttempt.objects.select_related("quiz_revision", "enrolment", "quiz")
+        .filter(pk=attempt_id, enrolment__learner=request.user)
+        .first()
+    )
+    if attempt is None:
+        raise Http404
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if attempt.is_open:
+        if not wants_json:
+            return redirect(
+                attempt.quiz.url if attempt.quiz else "learners:my_learning"
+            )
+        return JsonResponse(
+            {
+                "attempt": attempt.pk,
+                "open": True,
+                "deadline": attempt.deadline_at.isoformat()
+                if attempt.deadline_at
+                else None,
+                "questions": [_question_json(item) for item in _questions_for(attempt)],
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+    quiz_then = attempt.quiz_revision.as_object()
+    review = _review(attempt, quiz_then)
+    if wants_json:
+        return JsonResponse(
+            {
+                "attempt": attempt.pk,
+                "open": False,
+                "score": attempt.score,
+                "passed": attempt.passed,
+                "pass_mark": attempt.pass_mark,
+            }
+        )
+    return render(
+        request,
+        "learners/attempt_result.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "course": attempt.enrolment.course,
+            "certificate": getattr(attempt.enrolment, "certificate", None)
+            if attempt.enrolment.completed_at
+            else None,
+            **review,
+        },
+    )
+
+
+def _question_json(item):
+    question = item["question"]
+    return {
+        "id": question.id,
+        "type": question.type,
+        "number": item["number"],
+        "prompt": str(question.value["prompt"]),
+        "fields": [
+            {key: value for key, value in field.items() if key != "positions"}
+            | ({"positions": list(field["positions"])} if "positions" in field else {})
+            for field in item["fields"]
+        ],
+    }
