@@ -1,7 +1,8 @@
 """The platform's roles as Django groups, created idempotently.
 
-HR authors (``HR-redaktörer``) author and publish courses, lessons and
-information material, and manage images, documents and video; they cannot
+HR authors (``HR-redaktörer``) author and publish courses, lessons, quizzes
+and information material, manage images, documents and video, grant quiz
+time accommodations and revoke certificates (with a reason); they cannot
 administer the site (no users, groups, sites or settings). Wagtail's own
 "Moderators" group and its default "Moderators approval" workflow remain
 available for review before publishing.
@@ -31,6 +32,11 @@ MODEL_PERMISSIONS = [
     ("courses", "change_category"),
     ("courses", "delete_category"),
     ("courses", "view_category"),
+    ("learners", "add_quizaccommodation"),
+    ("learners", "change_quizaccommodation"),
+    ("learners", "delete_quizaccommodation"),
+    ("learners", "view_quizaccommodation"),
+    ("learners", "revoke_certificate"),
 ]
 
 

@@ -90,9 +90,10 @@ def lessons_by_course(courses):
     condition = Q()
     for course in courses:
         condition |= Q(path__startswith=course.path, depth=course.depth + 1)
+    # Titles and links only: the lessons' content is not loaded.
     steps = [
-        *LessonPage.objects.live().filter(condition),
-        *QuizPage.objects.live().filter(condition),
+        *LessonPage.objects.live().filter(condition).defer_streamfields(),
+        *QuizPage.objects.live().filter(condition).defer_streamfields(),
     ]
     result = {course.pk: [] for course in courses}
     for step in sorted(steps, key=lambda page: page.path):

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +14,7 @@ from courses.models import CoursePage, LessonPage
 
 from . import actions
 from .forms import LessonProgressForm
-from .models import Enrolment
+from .models import Certificate, Enrolment
 from .progress import Status, course_progress_for
 
 
@@ -63,10 +64,20 @@ def my_learning(request):
         key=lambda item: item.enrolment.completed_at,
         reverse=True,
     )
+    today = timezone.localdate()
+    certificates = list(
+        Certificate.objects.filter(learner=request.user).order_by("-valid_from", "-pk")
+    )
+    for certificate in certificates:
+        certificate.state = certificate.state_on(today)
     return render(
         request,
         "learners/my_learning.html",
-        {"in_progress": in_progress, "completed": completed},
+        {
+            "in_progress": in_progress,
+            "completed": completed,
+            "certificates": certificates,
+        },
     )
 
 

@@ -1,15 +1,23 @@
-"""Load realistic Swedish demo content: a home page, the catalogue, two courses,
-an information page, the accessibility statement, org units and demo users.
+"""Load realistic Swedish demo content: a home page, the catalogue, two courses
+with a quiz each, an information page, the accessibility statement, org units
+and demo users.
 
 Safe to run any number of times: every object is looked up first (pages by slug
 under their parent, users by username, images, documents and media by title,
 org units by HR code, categories by slug) and only what is missing is created.
 Nothing that already exists is changed, so editors' changes to the demo survive.
+The one exception: a live course whose certificate validity was never set
+("no expiry", as on databases loaded before validity existed) gets the demo's
+validity, published as a new revision.
+
+Quiz questions and their options get fixed block ids derived from names (see
+`block_id`), so that every run and every database has the same ids.
 
 Every asset comes from ``courses/demo_assets/``; nothing is fetched from the
 internet.
 """
 
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -34,7 +42,9 @@ from courses.models import (
     CoursePage,
     InformationPage,
     LessonPage,
+    QuizPage,
 )
+from courses.validity import Validity
 from learners.models import OrgUnit
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "demo_assets"
@@ -198,6 +208,7 @@ SECURITY_COURSE = {
     "estimated_minutes": 40,
     "categories": ["informationssakerhet", "introduktion-for-nyanstallda"],
     "cover": "cover_security",
+    "validity": {"validity_kind": Validity.Kind.MONTHS, "validity_months": 12},
 }
 
 
@@ -761,6 +772,14 @@ GDPR_COURSE = {
     "estimated_minutes": 25,
     "categories": ["dataskydd-gdpr"],
     "cover": "cover_gdpr",
+    # Valid until the end of the year; someone completing in the last 60 days
+    # of a year is valid until the end of the next one.
+    "validity": {
+        "validity_kind": Validity.Kind.YEARLY,
+        "validity_yearly_month": 12,
+        "validity_yearly_day": 31,
+        "validity_minimum_days": 60,
+    },
 }
 
 
@@ -1074,6 +1093,522 @@ def gdpr_lessons(a):
     ]
 
 
+# --- Quizzes ---------------------------------------------------------------
+
+# Quiz blocks get ids derived from fixed names instead of Wagtail's random
+# uuid4s: attempts record question and option ids, and the demo's ids must be
+# the same on every run and in every database.
+DEMO_BLOCK_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "https://kompetens.example.se/demo")
+
+
+def block_id(*names):
+    """A stable block id, for example block_id("kurs/kunskapstest", "q1", "a")."""
+    return str(uuid.uuid5(DEMO_BLOCK_IDS, "/".join(names)))
+
+
+def choice_question(kind, quiz, key, prompt, options, explanation):
+    """A single or multiple choice question. `options` are (key, text,
+    correct, feedback) tuples; the feedback is shown to whoever chose it."""
+    return {
+        "type": kind,
+        "id": block_id(quiz, key),
+        "value": {
+            "prompt": f"<p>{prompt}</p>",
+            "explanation": explanation,
+            "options": [
+                {
+                    "type": "item",
+                    "id": block_id(quiz, key, option_key),
+                    "value": {"text": text, "correct": correct, "feedback": feedback},
+                }
+                for option_key, text, correct, feedback in options
+            ],
+        },
+    }
+
+
+def true_false_question(quiz, key, prompt, correct, feedback, explanation):
+    """`feedback` is (for "true", for "false")."""
+    return {
+        "type": "true_false",
+        "id": block_id(quiz, key),
+        "value": {
+            "prompt": f"<p>{prompt}</p>",
+            "explanation": explanation,
+            "correct_answer": "true" if correct else "false",
+            "feedback_true": feedback[0],
+            "feedback_false": feedback[1],
+        },
+    }
+
+
+def matching_question(quiz, key, prompt, pairs, explanation):
+    """`pairs` are (key, item, match) tuples."""
+    return {
+        "type": "matching",
+        "id": block_id(quiz, key),
+        "value": {
+            "prompt": f"<p>{prompt}</p>",
+            "explanation": explanation,
+            "pairs": [
+                {
+                    "type": "item",
+                    "id": block_id(quiz, key, pair_key),
+                    "value": {"item": item, "match": match},
+                }
+                for pair_key, item, match in pairs
+            ],
+        },
+    }
+
+
+def ordering_question(quiz, key, prompt, items, explanation):
+    """`items` are (key, text) tuples in the correct order."""
+    return {
+        "type": "ordering",
+        "id": block_id(quiz, key),
+        "value": {
+            "prompt": f"<p>{prompt}</p>",
+            "explanation": explanation,
+            "items": [
+                {"type": "item", "id": block_id(quiz, key, item_key), "value": text}
+                for item_key, text in items
+            ],
+        },
+    }
+
+
+_SECURITY = f"{SECURITY_COURSE['slug']}/kunskapstest"
+
+SECURITY_QUIZ = {
+    "slug": "kunskapstest",
+    "title": "Kunskapstest: informationssäkerhet",
+    "intro": (
+        "<p>Testa det du har lärt dig i kursen. Testet har åtta frågor och du "
+        "behöver minst 80 procent rätt för att bli godkänd. Du har tre försök. "
+        "Efter varje försök ser du rätt svar och en förklaring till varje "
+        "fråga.</p>"
+    ),
+    "settings": {
+        "pass_mark": 80,
+        "max_attempts": 3,
+        "draw_count": None,
+        "shuffle_questions": False,
+        "shuffle_options": True,
+        "time_limit_minutes": None,
+        "reveal_answers": QuizPage.Reveal.AFTER_SUBMIT,
+        "required": True,
+    },
+    "questions": [
+        choice_question(
+            "single_choice",
+            _SECURITY,
+            "egenskaper",
+            "Hemtjänstens planeringssystem ligger nere i en vecka och personalen "
+            "kan inte se vilka brukare de ska besöka. Vilken egenskap hos "
+            "informationen har brustit?",
+            [
+                (
+                    "konfidentialitet",
+                    "Konfidentialitet",
+                    False,
+                    "Nej. Konfidentialitet betyder att bara de som ska kan ta del "
+                    "av informationen. Här har ingen obehörig sett något.",
+                ),
+                (
+                    "riktighet",
+                    "Riktighet",
+                    False,
+                    "Nej. Riktighet betyder att informationen är korrekt och inte "
+                    "har ändrats. Här är problemet att den inte går att nå.",
+                ),
+                (
+                    "tillganglighet",
+                    "Tillgänglighet",
+                    True,
+                    "Rätt. Informationen fanns inte där när den behövdes.",
+                ),
+                (
+                    "ingen",
+                    "Ingen – ett tekniskt fel är inte en fråga om informationssäkerhet",
+                    False,
+                    "Nej. Ett system som ligger nere är en brist i "
+                    "informationssäkerheten, även när orsaken är teknisk.",
+                ),
+            ],
+            "<p>Informationssäkerhet handlar om tre egenskaper: "
+            "<b>konfidentialitet</b> – bara de som ska kan ta del av "
+            "informationen, <b>riktighet</b> – den är korrekt, och "
+            "<b>tillgänglighet</b> – den finns där när den behövs. Ett system som "
+            "ligger nere är en brist i tillgängligheten.</p>",
+        ),
+        choice_question(
+            "single_choice",
+            _SECURITY,
+            "mejl-fran-vardnadshavare",
+            "En vårdnadshavare mejlar förskolan och berättar om sitt barns "
+            "diagnos. Hur ska uppgifterna i mejlet klassas?",
+            [
+                (
+                    "oppen",
+                    "Öppen",
+                    False,
+                    "Nej. Uppgifter om ett barns hälsa får inte spridas fritt.",
+                ),
+                (
+                    "intern",
+                    "Intern",
+                    False,
+                    "Nej. Intern information är till exempel rutiner och "
+                    "mötesanteckningar. Uppgifter om hälsa kräver ett starkare "
+                    "skydd.",
+                ),
+                (
+                    "konfidentiell",
+                    "Konfidentiell",
+                    True,
+                    "Rätt. Uppgifter om hälsa är konfidentiella, hur de än har "
+                    "kommit in.",
+                ),
+                (
+                    "ingen-klassning",
+                    "Ingen klassning behövs, eftersom vårdnadshavaren själv valde "
+                    "att mejla",
+                    False,
+                    "Nej. Uppgifterna är lika känsliga oavsett hur de kom in, och "
+                    "förskolan ansvarar för att skydda dem.",
+                ),
+            ],
+            "<p>Uppgifter om hälsa och om familjens förhållanden är "
+            "<b>konfidentiella</b>, även när de kommer in med vanlig e-post. Spara "
+            "dem i det system som verksamheten använder för sådana handlingar, "
+            "radera mejlet ur inkorgen och vidarebefordra det inte till kollegor "
+            "som inte behöver uppgifterna.</p>",
+        ),
+        choice_question(
+            "multiple_choice",
+            _SECURITY,
+            "varningstecken",
+            "Du får ett mejl från ”IT-support” med ämnet ”Ditt konto stängs i "
+            "dag”. Vilka av följande är varningstecken på nätfiske?",
+            [
+                (
+                    "doman",
+                    "Avsändaradressen liknar stadens men har en annan domän",
+                    True,
+                    "Rätt. En adress som är stavad lite fel eller har en annan "
+                    "domän är ett vanligt varningstecken.",
+                ),
+                (
+                    "bradska",
+                    "Mejlet skapar brådska och hotar med att kontot stängs",
+                    True,
+                    "Rätt. Brådska och hot ska få dig att agera utan att tänka efter.",
+                ),
+                (
+                    "losenord",
+                    "Du ombeds bekräfta ditt lösenord via en länk i mejlet",
+                    True,
+                    "Rätt. Stadens IT-support ber dig aldrig om ditt lösenord.",
+                ),
+                (
+                    "felfri-svenska",
+                    "Mejlet är skrivet på felfri svenska",
+                    False,
+                    "Nej. Felfri svenska säger ingenting i dag: många "
+                    "nätfiskemejl skrivs med hjälp av AI-verktyg.",
+                ),
+                (
+                    "logotyp",
+                    "Mejlet har stadens logotyp",
+                    False,
+                    "Nej. En logotyp är inget varningstecken, men den bevisar inte "
+                    "heller att mejlet är äkta: den är lätt att kopiera.",
+                ),
+            ],
+            "<p>Titta på vad meddelandet vill att du ska göra, inte bara på hur "
+            "det ser ut. Varningstecknen är en avsändare som inte stämmer, "
+            "brådska eller hot, en begäran om att lämna ut något, länkar som "
+            "leder någon annanstans och oväntade bilagor.</p>",
+        ),
+        choice_question(
+            "multiple_choice",
+            _SECURITY,
+            "losenordsrad",
+            "Vilka av följande råd om lösenord och inloggning stämmer med stadens "
+            "riktlinjer?",
+            [
+                (
+                    "losenfras",
+                    "Använd en lösenfras på minst 14 tecken",
+                    True,
+                    "Rätt. Långt slår krångligt, och stadens krav är minst 14 tecken.",
+                ),
+                (
+                    "samma-losenord",
+                    "Använd samma lösenord i jobbet som privat, så att du inte "
+                    "glömmer det",
+                    False,
+                    "Nej. Läcker ett privat konto prövar angripare samma lösenord "
+                    "överallt.",
+                ),
+                (
+                    "godkann-bara-egna",
+                    "Godkänn bara inloggningar som du själv har startat",
+                    True,
+                    "Rätt. En inloggning som du inte känner igen nekar du och "
+                    "rapporterar till IT-servicedesk.",
+                ),
+                (
+                    "dela-med-chefen",
+                    "Det går bra att dela lösenordet med din chef om hen behöver "
+                    "komma åt din e-post",
+                    False,
+                    "Nej. Dela aldrig ditt lösenord, inte ens med din chef eller "
+                    "med IT-support.",
+                ),
+                (
+                    "lapp",
+                    "Skriv upp lösenordet på en lapp vid datorn om det är svårt "
+                    "att komma ihåg",
+                    False,
+                    "Nej. Välj hellre en lösenfras som du kan komma ihåg, eller "
+                    "använd stadens lösenordshanterare.",
+                ),
+            ],
+            "<p>Använd en lång lösenfras, olika lösenord i jobbet och privat, och "
+            "dela aldrig lösenord eller engångskoder. Tvåstegsverifiering skyddar "
+            "dig även om någon kommer över ditt lösenord – men bara om du nekar "
+            "inloggningar som du inte själv har startat.</p>",
+        ),
+        true_false_question(
+            _SECURITY,
+            "engangskod",
+            "Stadens IT-support kan ringa och be dig läsa upp en engångskod från "
+            "din autentiseringsapp för att laga ett fel.",
+            False,
+            (
+                "Fel. Stadens IT-support ber dig aldrig om ditt lösenord eller om "
+                "en kod från autentiseringsappen. Ett sådant samtal är ett försök "
+                "till social manipulation.",
+                "Rätt. IT-support ber aldrig om lösenord eller engångskoder. "
+                "Avsluta samtalet och ring tillbaka på ett nummer som du själv har "
+                "tagit fram.",
+            ),
+            "<p>Att ringa och utge sig för att vara IT-support är en vanlig form "
+            "av <b>social manipulation</b>. Det är aldrig oartigt att kontrollera: "
+            "ring tillbaka på ett nummer från stadens telefonkatalog och "
+            "rapportera samtalet till IT-servicedesk.</p>",
+        ),
+        true_false_question(
+            _SECURITY,
+            "rapportera-vid-osakerhet",
+            "Du ska rapportera en händelse även när du är osäker på om det "
+            "verkligen är en incident.",
+            True,
+            (
+                "Rätt. Hellre en anmälan för mycket än en för lite.",
+                "Fel. Rapportera även när du är osäker. En incident som ingen "
+                "känner till kan ingen begränsa.",
+            ),
+            "<p>Ju tidigare en incident rapporteras, desto mer kan göras för att "
+            "begränsa skadan: ett konto kan spärras och en borttappad telefon kan "
+            "raderas på distans. Ingen blir straffad för att ha rapporterat en "
+            "incident, inte heller när den berodde på ett eget misstag.</p>",
+        ),
+        matching_question(
+            _SECURITY,
+            "klassa-och-hantera",
+            "Para ihop varje nivå med hur informationen ska hanteras.",
+            [
+                ("oppen", "Öppen", "Får spridas fritt, men ska vara korrekt"),
+                ("intern", "Intern", "Delas med eftertanke i stadens egna system"),
+                (
+                    "konfidentiell",
+                    "Konfidentiell",
+                    "Bara för behöriga, aldrig med vanlig e-post",
+                ),
+            ],
+            "<p><b>Öppen</b> information, som nämndbeslut och öppettider, får "
+            "spridas fritt. <b>Intern</b> information, som rutiner och "
+            "mötesanteckningar, är till för stadens medarbetare och delas inte i "
+            "privata tjänster. <b>Konfidentiell</b> information hanteras bara av "
+            "den som behöver den i sitt arbete, i system som är godkända för den. "
+            "Är du osäker – välj den högre nivån och fråga.</p>",
+        ),
+        ordering_question(
+            _SECURITY,
+            "rapportera-incident",
+            "Du har klickat på en länk i ett nätfiskemejl och skrivit in ditt "
+            "lösenord på sidan som öppnades. I vilken ordning gör du följande?",
+            [
+                ("ring", f"Ring IT-servicedesk på {IT_SERVICEDESK}"),
+                (
+                    "beratta",
+                    "Berätta vad som har hänt, när det hände och vilken "
+                    "information som kan vara påverkad",
+                ),
+                ("byt-losenord", "Byt lösenord enligt servicedesks anvisningar"),
+                ("chef", "Informera din chef samma dag"),
+            ],
+            "<p>Har du lämnat ut ditt lösenord är det bråttom. Ring IT-servicedesk "
+            "direkt – de svarar dygnet runt och kan spärra kontot. Berätta vad som "
+            "har hänt, när och vilken information som berörs, och byt lösenordet. "
+            "Radera inte mejlet: servicedesk kan behöva det för att spåra "
+            "attacken. Informera sedan din chef.</p>",
+        ),
+    ],
+}
+
+
+_GDPR = f"{GDPR_COURSE['slug']}/kunskapstest"
+
+GDPR_QUIZ = {
+    "slug": "kunskapstest",
+    "title": "Kunskapstest: dataskydd och GDPR",
+    "intro": (
+        "<p>Fyra frågor om dataskydd i vardagen. Du har 15 minuter på dig och "
+        "behöver tre rätt av fyra för att bli godkänd. Rätt svar och "
+        "förklaringar visas när du har klarat testet.</p>"
+    ),
+    "settings": {
+        "pass_mark": 75,
+        "draw_count": None,
+        "time_limit_minutes": 15,
+        "reveal_answers": QuizPage.Reveal.AFTER_PASS,
+        "required": True,
+    },
+    "questions": [
+        choice_question(
+            "single_choice",
+            _GDPR,
+            "kanslig-personuppgift",
+            "Vilken av följande är en känslig personuppgift enligt "
+            "dataskyddsförordningen?",
+            [
+                (
+                    "personnummer",
+                    "Personnummer",
+                    False,
+                    "Nej. Personnummer är inte känsliga enligt förordningens "
+                    "definition, men får bara användas när det är klart motiverat.",
+                ),
+                (
+                    "halsa",
+                    "En uppgift om en persons hälsa",
+                    True,
+                    "Rätt. Uppgifter om hälsa är känsliga personuppgifter.",
+                ),
+                (
+                    "adress",
+                    "En hemadress",
+                    False,
+                    "Nej. En adress är en personuppgift, men inte en känslig "
+                    "personuppgift.",
+                ),
+                (
+                    "arendenummer",
+                    "Ett ärendenummer",
+                    False,
+                    "Nej. Ett ärendenummer kan vara en personuppgift, men det är "
+                    "inte känsligt i förordningens mening.",
+                ),
+            ],
+            "<p>Känsliga personuppgifter är bland annat uppgifter om hälsa, "
+            "etniskt ursprung, politiska åsikter, religiös övertygelse, medlemskap "
+            "i fackförening och sexualliv. De får bara behandlas i undantagsfall. "
+            "Personnummer är inte känsliga, men dataskyddslagen begränsar när de "
+            "får användas.</p>",
+        ),
+        choice_question(
+            "multiple_choice",
+            _GDPR,
+            "behandling",
+            "Vilka av följande är behandling av personuppgifter?",
+            [
+                (
+                    "lasa",
+                    "Att läsa anteckningar om en brukare i verksamhetssystemet",
+                    True,
+                    "Rätt. Även att läsa uppgifter är behandling.",
+                ),
+                (
+                    "skicka",
+                    "Att mejla en kollegas telefonnummer till en leverantör",
+                    True,
+                    "Rätt. Att skicka uppgifter är behandling.",
+                ),
+                (
+                    "radera",
+                    "Att radera ett kalkylark med elevernas namn",
+                    True,
+                    "Rätt. Också att radera uppgifter är behandling.",
+                ),
+                (
+                    "statistik",
+                    "Att läsa hur många som besökte biblioteket i maj, utan "
+                    "uppgifter om enskilda besökare",
+                    False,
+                    "Nej. Statistik som inte kan kopplas till någon enskild person "
+                    "innehåller inga personuppgifter.",
+                ),
+            ],
+            "<p>”Behandling” är ett brett begrepp: att samla in, registrera, läsa, "
+            "ändra, skicka, lagra och radera personuppgifter är alla behandlingar "
+            "– i ett verksamhetssystem, i ett mejl, i ett kalkylark eller på en "
+            "lapp på skrivbordet.</p>",
+        ),
+        true_false_question(
+            _GDPR,
+            "svar-inom-en-manad",
+            "Staden ska svara på en begäran om registerutdrag senast inom en månad.",
+            True,
+            (
+                "Rätt. Svaret ska komma utan onödigt dröjsmål och senast inom en "
+                "månad.",
+                "Fel. Staden ska svara utan onödigt dröjsmål och senast inom en "
+                "månad – därför ska du skicka vidare en begäran samma dag.",
+            ),
+            "<p>De registrerade har rätt till tillgång, det vill säga ett "
+            "registerutdrag. Lämna inte själv ut uppgifter: hänvisa till "
+            "förvaltningens registrator eller till stadens e-tjänst för "
+            "registerutdrag, och skicka vidare en begäran samma dag.</p>",
+        ),
+        matching_question(
+            _GDPR,
+            "principer",
+            "Para ihop varje princip med vad den innebär.",
+            [
+                (
+                    "andamalsbegransning",
+                    "Ändamålsbegränsning",
+                    "Uppgifterna används inte för ett helt annat syfte",
+                ),
+                (
+                    "uppgiftsminimering",
+                    "Uppgiftsminimering",
+                    "Bara de uppgifter som behövs samlas in",
+                ),
+                (
+                    "lagringsminimering",
+                    "Lagringsminimering",
+                    "Uppgifterna sparas inte längre än nödvändigt",
+                ),
+                (
+                    "integritet-och-konfidentialitet",
+                    "Integritet och konfidentialitet",
+                    "Uppgifterna skyddas mot obehörig åtkomst och förlust",
+                ),
+            ],
+            "<p>Principerna gäller alltid när staden behandlar personuppgifter. I "
+            "exemplet med kalkylarket över brukare räcker troligen namn och adress "
+            "för att planera schemat (uppgiftsminimering), och kalkylarket raderas "
+            "när schemat inte längre behövs (lagringsminimering).</p>",
+        ),
+    ],
+}
+
+
 INCIDENT_GUIDE = {
     "slug": "sa-rapporterar-du-en-it-incident",
     "title": "Så rapporterar du en IT-incident",
@@ -1190,7 +1725,9 @@ class Command(BaseCommand):
 
         if self.created:
             self.stdout.write(
-                self.style.SUCCESS(f"Created {len(self.created)} demo objects.")
+                self.style.SUCCESS(
+                    f"Created or updated {len(self.created)} demo objects."
+                )
             )
         else:
             self.stdout.write(
@@ -1367,9 +1904,9 @@ class Command(BaseCommand):
             )
         )
 
-        for course, lessons in (
-            (SECURITY_COURSE, security_lessons(assets)),
-            (GDPR_COURSE, gdpr_lessons(assets)),
+        for course, lessons, quiz in (
+            (SECURITY_COURSE, security_lessons(assets), SECURITY_QUIZ),
+            (GDPR_COURSE, gdpr_lessons(assets), GDPR_QUIZ),
         ):
             course_page = self.ensure_page(
                 catalogue,
@@ -1382,10 +1919,12 @@ class Command(BaseCommand):
                     language="sv",
                     cover_image=assets[course["cover"]],
                     categories=[categories[slug] for slug in course["categories"]],
+                    **course["validity"],
                     owner=hr,
                 ),
                 user=hr,
             )
+            course_page = self.ensure_validity(course_page, course["validity"], hr)
             pages.append(course_page)
             for lesson in lessons:
                 pages.append(
@@ -1402,6 +1941,21 @@ class Command(BaseCommand):
                         user=hr,
                     )
                 )
+            # After the lessons: added to an existing course, it comes last too.
+            pages.append(
+                self.ensure_page(
+                    course_page,
+                    quiz["slug"],
+                    lambda quiz=quiz: QuizPage(
+                        title=quiz["title"],
+                        intro=quiz["intro"],
+                        questions=stream(QuizPage, quiz["questions"], "questions"),
+                        **quiz["settings"],
+                        owner=hr,
+                    ),
+                    user=hr,
+                )
+            )
 
         pages.append(
             self.ensure_page(
@@ -1473,6 +2027,37 @@ class Command(BaseCommand):
             self.note("Wagtail's welcome page deleted")
         return home
 
+    def ensure_validity(self, course, validity, user):
+        """Give a course the demo's certificate validity if it has none yet.
+
+        A validity an editor has chosen stays as it is. A course that is not
+        live or has unpublished changes is left alone too: publishing would
+        republish a withdrawn course, or put a draft live or drop it.
+        """
+        if course.validity_kind != Validity.Kind.NONE:
+            return course
+        changes = {
+            field: value
+            for field, value in validity.items()
+            if getattr(course, field) != value
+        }
+        if not changes:
+            return course
+        if not course.live or course.has_unpublished_changes:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{course.title}: not live or has unpublished changes, so its "
+                    "certificate validity was not set. Set it in the admin."
+                )
+            )
+            return course
+        for field, value in changes.items():
+            setattr(course, field, value)
+        # save_revision() runs full_clean(), which checks the validity settings.
+        course.save_revision(user=user, log_action=True).publish(user=user)
+        self.note(f"certificate validity of {course.url_path}")
+        return CoursePage.objects.get(pk=course.pk)
+
     def ensure_page(self, parent, slug, build, *, user):
         """The live page `slug` under `parent`; built, added and published with
         a revision if it is not there yet."""
@@ -1481,6 +2066,7 @@ class Command(BaseCommand):
             return existing.specific
         page = build()
         page.slug = slug
+        # Saving a live page and saving a revision both run full_clean().
         parent.add_child(instance=page)
         page.save_revision(user=user, log_action=True).publish(user=user)
         self.note(f"page {page.url_path}")
@@ -1502,10 +2088,11 @@ class Command(BaseCommand):
             )
 
 
-def stream(model, raw):
+def stream(model, raw, field="body"):
     """A validated StreamField value from the JSON-like list of blocks, so that
-    broken demo content fails loudly here and not when a learner opens it."""
-    block = model._meta.get_field("body").stream_block
+    broken demo content fails loudly here and not when a learner opens it.
+    The block ids given in `raw` are kept."""
+    block = model._meta.get_field(field).stream_block
     return block.clean(block.to_python(raw))
 
 
