@@ -343,9 +343,12 @@ class QuizPage(LoginRequiredPageMixin, Page):
 
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        if getattr(request, "is_preview", False):
-            return super(LoginRequiredPageMixin, self).serve(request, *args, **kwargs)
         return serve_quiz(self, request)
+
+    def serve_preview(self, request, mode_name):
+        from learners.quiz_views import preview_quiz
+
+        return preview_quiz(self, request)
 
 
 class InformationPage(LoginRequiredPageMixin, Page):

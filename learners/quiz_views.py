@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.grading import AnswerError, field_name, questions_of
+from courses.grading import AnswerError, build_presentation, field_name, questions_of
 
 from . import actions
 from .models import QuizAttempt
@@ -22,8 +22,12 @@ def _questions_for(attempt):
     """The questions as they were when the attempt was drawn, in its order."""
     questions = questions_of(attempt.quiz_revision.as_object())
     saved = {r.question_id: r for r in attempt.responses.all()}
+    return _questions(attempt.presentation, questions, saved)
+
+
+def _questions(presentation, questions, saved):
     result = []
-    for number, entry in enumerate(attempt.presentation, start=1):
+    for number, entry in enumerate(presentation, start=1):
         question = questions.get(entry["id"])
         if question is None:
             continue
@@ -40,6 +44,22 @@ def _questions_for(attempt):
             }
         )
     return result
+
+
+def preview_quiz(quiz, request):
+    """What an editor's preview shows: the questions as a learner would get
+    them in a new attempt. Nothing is saved."""
+    course = quiz.get_parent().specific
+    context = quiz.get_context(request)
+    context.update(
+        {
+            "course": course,
+            "is_preview": True,
+            "open_attempt": None,
+            "questions": _questions(build_presentation(quiz), questions_of(quiz), {}),
+        }
+    )
+    return render(request, "courses/quiz_page.html", context)
 
 
 def _fields(entry, question, answer):

@@ -408,6 +408,7 @@ SV = {
     "Valid from": "Giltigt från",
     "Valid until": "Giltigt till och med",
     "Download (PDF)": "Ladda ned (PDF)",
+    "Preview: the questions as a learner gets them in a new attempt.": "Förhandsvisning: frågorna som en deltagare får dem i ett nytt försök.",
 }
 
 SV_PLURAL = {
