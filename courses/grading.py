@@ -65,10 +65,25 @@ class Question:
 
 
 def questions_of(quiz) -> dict[str, Question]:
+    return _questions_from_stream(quiz.questions)
+
+
+def _questions_from_stream(stream):
     return {
-        block.id: Question(block.id, block.block_type, block.value)
-        for block in quiz.questions
+        block.id: Question(block.id, block.block_type, block.value) for block in stream
     }
+
+
+def snapshot(quiz, presentation):
+    """The raw content of the drawn questions, to store on the attempt."""
+    drawn = {entry["id"] for entry in presentation}
+    return [item for item in quiz.questions.raw_data if item["id"] in drawn]
+
+
+def questions_from_snapshot(raw) -> dict[str, Question]:
+    from .quiz_blocks import QuestionStreamBlock
+
+    return _questions_from_stream(QuestionStreamBlock().to_python(raw))
 
 
 def build_presentation(quiz, rng=None):

@@ -193,9 +193,10 @@ class Notification(models.Model):
 
 
 class QuizAttempt(models.Model):
-    """One attempt at a quiz. It snapshots what it is graded against: the page
-    revision the questions were drawn from, the pass mark, and the questions
-    and option order shown. Editing the live quiz never changes it."""
+    """One attempt at a quiz. It snapshots what it is graded against: the pass
+    mark, the questions drawn (their content as published then), the order
+    shown, and the page revision they came from. Editing or deleting the live
+    quiz never changes it."""
 
     enrolment = models.ForeignKey(
         Enrolment,
@@ -211,15 +212,22 @@ class QuizAttempt(models.Model):
         related_name="attempts",
     )
     quiz_title = models.CharField(_("quiz title"), max_length=255)
-    # PROTECT: the revision is what the attempt was graded against.
+    # For reference only: HR may delete a quiz (and so its revisions); the
+    # attempt keeps its own copy of the questions it was graded against.
     quiz_revision = models.ForeignKey(
         "wagtailcore.Revision",
         verbose_name=_("quiz revision"),
-        on_delete=models.PROTECT,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
+    )
+    questions = models.JSONField(
+        _("questions as drawn"),
+        help_text=_("The drawn questions' content, with which options were right."),
     )
     number = models.PositiveSmallIntegerField(_("attempt number"))
     pass_mark = models.PositiveSmallIntegerField(_("pass mark (%)"))
+    reveal_answers = models.CharField(_("show correct answers"), max_length=20)
     presentation = models.JSONField(_("questions shown"))
     started_at = models.DateTimeField(_("started at"))
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)

@@ -12,7 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.grading import AnswerError, build_presentation, field_name, questions_of
+from courses.grading import (
+    AnswerError,
+    build_presentation,
+    field_name,
+    questions_from_snapshot,
+    questions_of,
+)
 
 from . import actions
 from .models import QuizAttempt
@@ -20,7 +26,7 @@ from .models import QuizAttempt
 
 def _questions_for(attempt):
     """The questions as they were when the attempt was drawn, in its order."""
-    questions = questions_of(attempt.quiz_revision.as_object())
+    questions = questions_from_snapshot(attempt.questions)
     saved = {r.question_id: r for r in attempt.responses.all()}
     return _questions(attempt.presentation, questions, saved)
 
@@ -134,9 +140,7 @@ def serve_quiz(quiz, request):
     attempts = list(
         QuizAttempt.objects.filter(
             enrolment__learner=request.user, enrolment__course=course, quiz=quiz
-        )
-        .select_related("quiz_revision")
-        .order_by("-enrolment__cycle", "number")
+        ).order_by("-enrolment__cycle", "number")
     )
     open_attempt = next((a for a in attempts if a.is_open), None)
     if open_attempt and actions.close_if_expired(request.user, open_attempt):
@@ -211,8 +215,8 @@ def _error(request, quiz, message):
     )
 
 
-def _review(attempt, quiz_then):
-    reveal = quiz_then.reveal_answers
+def _review(attempt):
+    reveal = attempt.reveal_answers
     show_answers = reveal == "after_submit" or (
         reveal == "after_pass"
         and QuizAttempt.objects.filter(
@@ -271,7 +275,7 @@ def attempt_detail(request, attempt_id):
     """Results of a submitted attempt (HTML or JSON); an open attempt's
     questions as JSON, without any marker of the correct answers."""
     attempt = (
-        QuizAttempt.objects.select_related("quiz_revision", "enrolment", "quiz")
+        QuizAttempt.objects.select_related("enrolment", "quiz")
         .filter(pk=attempt_id, enrolment__learner=request.user)
         .first()
     )
@@ -294,8 +298,7 @@ def attempt_detail(request, attempt_id):
             },
             json_dumps_params={"ensure_ascii": False},
         )
-    quiz_then = attempt.quiz_revision.as_object()
-    review = _review(attempt, quiz_then)
+    review = _review(attempt)
     if wants_json:
         return JsonResponse(
             {

@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -12,7 +14,7 @@ from .admin_views import (
     QuizAccommodationViewSet,
     quiz_results,
 )
-from .models import Certificate
+from .models import Certificate, Enrolment
 
 register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
 
@@ -55,3 +57,20 @@ def quiz_results_listing_button(page, user, next_url=None):
 @hooks.register("register_page_header_buttons")
 def quiz_results_header_button(page, user, view_name, next_url=None):
     yield from _quiz_results_button(page, user, priority=66)
+
+
+@hooks.register("before_delete_user")
+def keep_learning_records(request, user):
+    """A person's learning record (enrolments, certificates) is kept: such a
+    person is deactivated, not deleted."""
+    if Enrolment.objects.filter(learner=user).exists():
+        messages.error(
+            request,
+            _(
+                "%(name)s has a learning record that must be kept. "
+                "Deactivate the account instead of deleting it."
+            )
+            % {"name": user.get_full_name() or user.get_username()},
+        )
+        return redirect("wagtailusers_users:edit", user.pk)
+    return None

@@ -409,6 +409,9 @@ SV = {
     "Valid until": "Giltigt till och med",
     "Download (PDF)": "Ladda ned (PDF)",
     "Preview: the questions as a learner gets them in a new attempt.": "Förhandsvisning: frågorna som en deltagare får dem i ett nytt försök.",
+    "%(name)s has a learning record that must be kept. Deactivate the account instead of deleting it.": "%(name)s har en lärandehistorik som måste sparas. Inaktivera kontot i stället för att radera det.",
+    "questions as drawn": "frågorna som de drogs",
+    "The drawn questions' content, with which options were right.": "De dragna frågornas innehåll, med vilka alternativ som var rätt.",
 }
 
 SV_PLURAL = {

@@ -19,7 +19,8 @@ from courses.grading import (
     build_presentation,
     is_correct,
     parse_answer,
-    questions_of,
+    questions_from_snapshot,
+    snapshot,
     unknown_fields,
 )
 from courses.models import CoursePage, QuizPage
@@ -83,6 +84,7 @@ def start_quiz_attempt(user, quiz: QuizPage) -> QuizAttempt:
             raise AttemptNotAllowed(_("You have used all your attempts at this quiz."))
         now = timezone.now()
         allowed = time_allowed(user, quiz)
+        presentation = build_presentation(quiz)
         return QuizAttempt.objects.create(
             enrolment=enrolment,
             quiz=quiz,
@@ -90,7 +92,9 @@ def start_quiz_attempt(user, quiz: QuizPage) -> QuizAttempt:
             quiz_revision_id=quiz.live_revision_id,
             number=used + 1,
             pass_mark=quiz.pass_mark,
-            presentation=build_presentation(quiz),
+            reveal_answers=quiz.reveal_answers,
+            presentation=presentation,
+            questions=snapshot(quiz, presentation),
             started_at=now,
             deadline_at=now + allowed if allowed else None,
         )
@@ -172,8 +176,7 @@ def close_if_expired(user, attempt: QuizAttempt) -> bool:
 
 def _grade(attempt: QuizAttempt):
     """Grade against the snapshotted revision. Caller holds the row lock."""
-    quiz_then = attempt.quiz_revision.as_object()
-    questions = questions_of(quiz_then)
+    questions = questions_from_snapshot(attempt.questions)
     responses = {r.question_id: r for r in attempt.responses.all()}
     correct_count = 0
     for entry in attempt.presentation:

@@ -1,5 +1,7 @@
 """The `load_demo` command: realistic content that is safe to load again."""
 
+from collections import Counter
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -9,13 +11,22 @@ from django.core.management import call_command
 from django.test import Client
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Page, Revision, Site
 from wagtailmedia import get_media_model
 
 from cms.models import AccessibilityStatementPage, HomePage
 from cms.roles import HR_AUTHORS
-from courses.models import Category, CoursePage, InformationPage, LessonPage
-from learners.models import OrgUnit
+from courses.grading import questions_of
+from courses.management.commands.load_demo import GDPR_QUIZ, SECURITY_QUIZ
+from courses.models import (
+    Category,
+    CoursePage,
+    InformationPage,
+    LessonPage,
+    QuizPage,
+)
+from courses.validity import Validity
+from learners.models import OrgUnit, QuizAttempt
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +38,14 @@ ALL_BLOCK_TYPES = {
     "callout",
     "expandable",
     "key_points",
+}
+
+QUESTION_TYPES = {
+    "single_choice",
+    "multiple_choice",
+    "true_false",
+    "matching",
+    "ordering",
 }
 
 
@@ -49,7 +68,7 @@ def load_demo():
 def counts():
     return {
         "pages": Page.objects.count(),
-        "revisions": Page.objects.filter(latest_revision__isnull=False).count(),
+        "revisions": Revision.objects.count(),
         "users": get_user_model().objects.count(),
         "groups": Group.objects.count(),
         "images": get_image_model().objects.count(),
@@ -63,6 +82,35 @@ def counts():
 
 def security_course():
     return CoursePage.objects.get(slug="informationssakerhet-for-medarbetare")
+
+
+def gdpr_course():
+    return CoursePage.objects.get(slug="dataskydd-och-gdpr-i-vardagen")
+
+
+def quiz_of(course):
+    return QuizPage.objects.child_of(course).get(slug="kunskapstest")
+
+
+def block_ids(questions):
+    """The ids of the questions and of their options, pairs and items, from a
+    stored StreamField value or from the command's raw definition."""
+    ids = []
+    for question in questions:
+        if isinstance(question, dict):
+            ids.append(question["id"])
+            children = [
+                child
+                for key in ("options", "pairs", "items")
+                for child in question["value"].get(key, [])
+            ]
+            ids += [child["id"] for child in children]
+        else:
+            ids.append(question.id)
+            for key in ("options", "pairs", "items"):
+                if key in question.value:
+                    ids += [child.id for child in question.value[key].bound_blocks]
+    return ids
 
 
 def test_running_twice_creates_nothing_twice(settings):
@@ -184,3 +232,197 @@ def test_demo_pages_render():
     # The search index is up to date: the catalogue finds a lesson's words.
     html = client.get("/kurser/", {"q": "nätfiske"}).content.decode()
     assert course.title in html
+
+
+# --- Quizzes and certificate validity ----------------------------------------
+
+
+def test_quizzes_and_certificate_validity():
+    load_demo()
+    for course, definition in (
+        (security_course(), SECURITY_QUIZ),
+        (gdpr_course(), GDPR_QUIZ),
+    ):
+        quiz = quiz_of(course)
+        assert quiz.live and quiz.live_revision_id
+        assert course.get_children().last().pk == quiz.pk  # after the lessons
+        assert list(course.quizzes()) == [quiz]
+        quiz.full_clean()
+        # Every question, and the whole field, passes the editor's validation.
+        for question in quiz.questions:
+            question.block.clean(question.value)
+        quiz.questions.stream_block.clean(quiz.questions)
+        # The fixed ids from the command, in the page and in the live revision
+        # that attempts are drawn from.
+        ids = block_ids(definition["questions"])
+        assert len(set(ids)) == len(ids)
+        assert block_ids(quiz.questions) == ids
+        assert block_ids(quiz.live_revision.as_object().questions) == ids
+        for question in quiz.questions:
+            assert str(question.value["explanation"]).strip()
+            if question.block_type in ("single_choice", "multiple_choice"):
+                assert all(option["feedback"] for option in question.value["options"])
+            if question.block_type == "true_false":
+                assert question.value["feedback_true"]
+                assert question.value["feedback_false"]
+
+    security = quiz_of(security_course())
+    assert security.title == "Kunskapstest: informationssäkerhet"
+    assert {question.block_type for question in security.questions} == QUESTION_TYPES
+    assert Counter(question.block_type for question in security.questions) == {
+        "single_choice": 2,
+        "multiple_choice": 2,
+        "true_false": 2,
+        "matching": 1,
+        "ordering": 1,
+    }
+    assert (security.pass_mark, security.max_attempts, security.draw_count) == (
+        80,
+        3,
+        None,
+    )
+    assert security.shuffle_options and not security.shuffle_questions
+    assert security.time_limit_minutes is None
+    assert security.reveal_answers == QuizPage.Reveal.AFTER_SUBMIT
+    assert security.required
+
+    gdpr = quiz_of(gdpr_course())
+    assert len(gdpr.questions) == 4
+    assert (gdpr.pass_mark, gdpr.time_limit_minutes, gdpr.draw_count) == (75, 15, None)
+    assert gdpr.reveal_answers == QuizPage.Reveal.AFTER_PASS
+
+    months = security_course().validity
+    assert months == Validity(kind="months", months=12)
+    assert months.valid_until(date(2026, 3, 15)) == date(2027, 3, 15)
+    yearly = gdpr_course().validity
+    assert yearly == Validity(
+        kind="yearly", yearly_month=12, yearly_day=31, minimum_days=60
+    )
+    assert yearly.valid_until(date(2026, 9, 1)) == date(2026, 12, 31)
+    # Fewer than 60 days left in the year: valid until the end of the next.
+    assert yearly.valid_until(date(2026, 11, 15)) == date(2027, 12, 31)
+
+
+def quiz_revisions():
+    return {
+        quiz.pk: (quiz.revisions.count(), quiz.live_revision_id)
+        for quiz in QuizPage.objects.all()
+    }
+
+
+def test_second_run_leaves_the_quizzes_alone():
+    load_demo()
+    before = quiz_revisions()
+    assert len(before) == 2
+    load_demo()
+    assert quiz_revisions() == before
+
+
+def test_run_on_a_database_from_before_quizzes_adds_them():
+    """The previous version of the command made the courses without quizzes
+    and without certificate validity; running this one adds both, once."""
+    load_demo()
+    ids = {
+        quiz.get_parent().pk: block_ids(quiz.questions)
+        for quiz in QuizPage.objects.all()
+    }
+    for quiz in QuizPage.objects.all():
+        quiz.delete()
+    CoursePage.objects.update(
+        validity_kind="none",
+        validity_months=None,
+        validity_yearly_month=None,
+        validity_yearly_day=None,
+        validity_minimum_days=0,
+    )
+    courses = [security_course(), gdpr_course()]
+    revisions = {course.pk: course.revisions.count() for course in courses}
+
+    output = load_demo()
+    assert "already in place" not in output
+    for course in [security_course(), gdpr_course()]:
+        quiz = quiz_of(course)
+        assert quiz.live
+        assert course.get_children().last().pk == quiz.pk
+        assert block_ids(quiz.questions) == ids[course.pk]  # the same ids again
+        # One new, published revision with the validity.
+        assert course.revisions.count() == revisions[course.pk] + 1
+        assert course.live_revision_id == course.latest_revision_id
+        assert not course.has_unpublished_changes
+        assert course.live_revision.as_object().validity_kind != "none"
+    assert security_course().validity.months == 12
+    assert gdpr_course().validity.yearly_day == 31
+
+    after = counts()
+    assert "already in place" in load_demo()
+    assert counts() == after
+
+
+def test_validity_chosen_by_an_editor_or_in_a_draft_stays():
+    load_demo()
+    hr = get_user_model().objects.get(username="hr")
+    security = security_course()
+    security.validity_months = 24
+    security.save_revision(user=hr).publish(user=hr)
+    CoursePage.objects.filter(pk=gdpr_course().pk).update(validity_kind="none")
+    gdpr = gdpr_course()
+    gdpr.summary = "Ett utkast."
+    gdpr.save_revision(user=hr)
+    revisions = Revision.objects.count()
+
+    output = load_demo()
+
+    assert "not live or has unpublished changes" in output
+    assert Revision.objects.count() == revisions
+    assert security_course().validity.months == 24
+    gdpr = gdpr_course()
+    assert gdpr.validity_kind == "none" and gdpr.has_unpublished_changes
+
+
+def correct_answers(attempt):
+    """Form data answering every question of the attempt correctly, read from
+    the revision the attempt was drawn from."""
+    questions = questions_of(attempt.quiz_revision.as_object())
+    data = {}
+    for entry in attempt.presentation:
+        qid, right = entry["id"], questions[entry["id"]].correct_answer()
+        if entry["type"] == "matching":
+            token = {choice["pair"]: choice["token"] for choice in entry["choices"]}
+            for item, pair in right.items():
+                data[f"q-{qid}-{item}"] = token[pair]
+        elif entry["type"] == "ordering":
+            for position, item in enumerate(right, start=1):
+                data[f"q-{qid}-{item}"] = str(position)
+        else:
+            data[f"q-{qid}"] = right
+    return data
+
+
+def test_demo_quizzes_can_be_passed():
+    load_demo()
+    anna = get_user_model().objects.get(username="anna")
+    client = Client()
+    client.force_login(anna)
+    for course in (security_course(), gdpr_course()):
+        quiz = quiz_of(course)
+        assert client.get(quiz.url).status_code == 200
+        response = client.post(quiz.url, {"action": "start"})
+        assert response.status_code == 302
+        attempt = QuizAttempt.objects.get(enrolment__learner=anna, quiz=quiz)
+        assert len(attempt.presentation) == len(quiz.questions)
+
+        html = client.get(quiz.url).content.decode()
+        data = correct_answers(attempt)
+        for name in data:
+            assert f'name="{name}"' in html
+
+        response = client.post(
+            quiz.url, {**data, "action": "submit", "attempt": attempt.pk}
+        )
+        result_url = f"/learning/attempts/{attempt.pk}/"
+        assert response.status_code == 302 and response["Location"] == result_url
+        attempt.refresh_from_db()
+        assert attempt.passed and attempt.score == 100
+        response = client.get(result_url)
+        assert response.status_code == 200
+        assert "review__explanation" in response.content.decode()

@@ -160,3 +160,16 @@ def test_quiz_results_show_share_correct_per_question(client, hr, admin_only, co
     )
     client.force_login(hr)
     assert client.get(reverse("quiz_results", args=[987654])).status_code == 404
+
+
+def test_a_person_with_a_learning_record_is_not_deleted(
+    client, admin_user, learner, certificate
+):
+    client.force_login(admin_user)
+    response = client.post(reverse("wagtailusers_users:delete", args=[learner.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wagtailusers_users:edit", args=[learner.pk])
+    assert Certificate.objects.filter(learner=learner).exists()
+    other = UserFactory()
+    client.post(reverse("wagtailusers_users:delete", args=[other.pk]))
+    assert not type(other).objects.filter(pk=other.pk).exists()

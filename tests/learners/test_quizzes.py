@@ -310,3 +310,23 @@ def test_open_attempt_html_and_json_carry_no_marker_of_correct_answers(
         html.index(f'name="q-q-order-{item}"') for item in ("o-1", "o-2", "o-3")
     ]
     assert positions != sorted(positions)
+
+
+def test_deleting_a_quiz_or_its_course_keeps_attempts_and_results(
+    learner_client, learner, course, quiz
+):
+    attempt = actions.start_quiz_attempt(learner, quiz)
+    attempt = submit(learner, attempt, correct_answers(attempt, wrong={"q-tf"}))
+    quiz.delete()
+    attempt.refresh_from_db()
+    assert (attempt.quiz, attempt.quiz_revision, attempt.score) == (None, None, 80)
+    response = learner_client.get(reverse("learners:attempt", args=[attempt.pk]))
+    assert response.status_code == 200
+    assert "Rätt svar" in response.content.decode()  # the review, from the snapshot
+    course.delete()
+    attempt.refresh_from_db()
+    assert attempt.enrolment.course is None
+    assert (
+        learner_client.get(reverse("learners:attempt", args=[attempt.pk])).status_code
+        == 200
+    )
