@@ -1,6 +1,81 @@
-"""Reads over the learning record."""
+"""Reads over the learning record, and the one place that decides a
+person's scope: who they may see."""
+
+from functools import reduce
+from operator import or_
 
 from django.db import models
+from django.utils import timezone
+
+
+def _subtree_of(paths, field="path"):
+    """A Q for the units (or their members) under any of the given MP paths."""
+    if not paths:
+        return models.Q(pk__in=[])
+    return reduce(or_, (models.Q(**{f"{field}__startswith": path}) for path in paths))
+
+
+def scope_unit_paths(user, day=None):
+    """The tree paths of the units whose subtrees `user` sees, or None for
+    the whole city. Central HR and superusers: the city. A coordinator: their
+    administration. A manager: the units they head and units delegated to them
+    on `day`."""
+    from .models import OrgUnit, StaffProfile, UnitDelegation
+
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    day = day or timezone.localdate()
+    profile = (
+        StaffProfile.objects.filter(user=user).select_related("coordinator_of").first()
+    )
+    if profile and profile.hr_role == StaffProfile.HrRole.CENTRAL:
+        return None
+    paths = set(
+        OrgUnit.objects.filter(head=user, active=True).values_list("path", flat=True)
+    )
+    paths |= set(
+        UnitDelegation.objects.filter(
+            delegate=user, valid_from__lte=day, valid_until__gte=day
+        ).values_list("unit__path", flat=True)
+    )
+    if (
+        profile
+        and profile.hr_role == StaffProfile.HrRole.COORDINATOR
+        and profile.coordinator_of
+    ):
+        paths.add(profile.coordinator_of.path)
+    # Drop paths inside other paths: the subtree already covers them.
+    return sorted(
+        p for p in paths if not any(p != q and p.startswith(q) for q in paths)
+    )
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def in_scope_of(self, user, day=None):
+        paths = scope_unit_paths(user, day)
+        if paths is None:
+            return self
+        return self.filter(_subtree_of(paths))
+
+
+class StaffProfileQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(user__is_active=True)
+
+    def in_scope_of(self, user, day=None):
+        """The people `user` may see: everyone under their units (headed,
+        delegated today, coordinated) and their direct reports. Central HR:
+        everyone. Every people list and report uses this."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        paths = scope_unit_paths(user, day)
+        if paths is None:
+            return self
+        return self.filter(
+            _subtree_of(paths, "unit__path") | models.Q(line_manager=user)
+        )
 
 
 class EnrolmentQuerySet(models.QuerySet):

@@ -244,3 +244,24 @@ def correct_answers(attempt, wrong=()):
         else:
             data[f"q-{qid}"] = answer
     return data
+
+
+def make_unit(hr_code, name=None, parent=None, head=None):
+    from learners.models import OrgUnit
+
+    fields = {"hr_code": hr_code, "name": name or hr_code, "head": head}
+    return parent.add_child(**fields) if parent else OrgUnit.add_root(**fields)
+
+
+def make_staff(username, unit=None, line_manager=None, **fields):
+    from learners.models import StaffProfile
+
+    user = UserFactory(username=username)
+    StaffProfile.objects.create(
+        user=user,
+        employee_number=f"E-{username}",
+        unit=unit,
+        line_manager=line_manager,
+        **fields,
+    )
+    return user
