@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager
 
 from .querysets import (
     EnrolmentQuerySet,
@@ -37,7 +37,7 @@ class OrgUnit(MP_Node):
 
     node_order_by = ["name"]
 
-    objects = OrgUnitQuerySet.as_manager()
+    objects = MP_NodeManager.from_queryset(OrgUnitQuerySet)()
 
     class Meta:
         verbose_name = _("organisational unit")
@@ -324,6 +324,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         COURSE_COMPLETED = "course_completed", _("Course completed")
+        INVITATION = "invitation", _("Invitation")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

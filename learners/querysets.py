@@ -6,6 +6,7 @@ from operator import or_
 
 from django.db import models
 from django.utils import timezone
+from treebeard.mp_tree import MP_NodeQuerySet
 
 
 def _subtree_of(paths, field="path"):
@@ -52,7 +53,7 @@ def scope_unit_paths(user, day=None):
     )
 
 
-class OrgUnitQuerySet(models.QuerySet):
+class OrgUnitQuerySet(MP_NodeQuerySet):
     def in_scope_of(self, user, day=None):
         paths = scope_unit_paths(user, day)
         if paths is None:

@@ -15,8 +15,10 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .models import Certificate, Enrolment, Notification
 
@@ -51,46 +53,35 @@ def _claim(notification_id):
     )
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_course_completed_email(enrolment_id):
-    enrolment = (
-        Enrolment.objects.select_related("learner", "course")
-        .filter(pk=enrolment_id, completed_at__isnull=False)
-        .first()
-    )
-    if enrolment is None or not enrolment.learner.email:
-        return "nothing to send"
+def language_of(user):
+    """The recipient's preferred language, else the site's default."""
+    profile = getattr(user, "staff_profile", None)
+    return getattr(profile, "preferred_language", "") or settings.LANGUAGE_CODE
+
+
+def deliver(*, key, kind, recipient, template, context, subject):
+    """Send one message once: get or create its Notification by key, claim it,
+    send it with a Message-ID derived from the key, mark it sent.
+
+    `subject` is a lazy or plain string rendered in the recipient's language;
+    `template` names emails/<template>.txt and .html. Returns what happened.
+    """
     notification, _created = Notification.objects.get_or_create(
-        key=completion_key(enrolment.learner_id, enrolment.pk),
-        defaults={
-            "kind": Notification.Kind.COURSE_COMPLETED,
-            "recipient": enrolment.learner,
-        },
+        key=key, defaults={"kind": kind, "recipient": recipient}
     )
     if notification.status == Notification.Status.SENT:
         return "already sent"
     if not _claim(notification.pk):
         return "claimed elsewhere"
-
-    learner = enrolment.learner
-    course_url = settings.SITE_URL + (enrolment.course.url if enrolment.course else "/")
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("You have completed %(course)s") % {
-            "course": enrolment.course_title
-        }
-        context = {
-            "learner": learner,
-            "enrolment": enrolment,
-            "course_url": course_url,
-            "my_learning_url": settings.SITE_URL + "/learning/",
-            "subject": subject,
-        }
-        text = render_to_string("emails/course_completed.txt", context)
-        html = render_to_string("emails/course_completed.html", context)
+    with translation.override(language_of(recipient)):
+        subject = str(subject)
+        context = {**context, "subject": subject}
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        to=[learner.email],
+        to=[recipient.email],
         headers={"Message-ID": notification.message_id},
     )
     message.attach_alternative(html, "text/html")
@@ -100,7 +91,7 @@ def send_course_completed_email(enrolment_id):
         Notification.objects.filter(pk=notification.pk).update(
             status=Notification.Status.FAILED, last_error=repr(exc)[:2000]
         )
-        logger.warning("Completion email %s failed: %r", notification.key, exc)
+        logger.warning("Email %s failed: %r", notification.key, exc)
         raise
     Notification.objects.filter(pk=notification.pk).update(
         status=Notification.Status.SENT,
@@ -109,6 +100,33 @@ def send_course_completed_email(enrolment_id):
         last_error="",
     )
     return "sent"
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_course_completed_email(enrolment_id):
+    enrolment = (
+        Enrolment.objects.select_related("learner", "course")
+        .filter(pk=enrolment_id, completed_at__isnull=False)
+        .first()
+    )
+    if enrolment is None or not enrolment.learner.email:
+        return "nothing to send"
+    course_url = settings.SITE_URL + (enrolment.course.url if enrolment.course else "/")
+    return deliver(
+        key=completion_key(enrolment.learner_id, enrolment.pk),
+        kind=Notification.Kind.COURSE_COMPLETED,
+        recipient=enrolment.learner,
+        template="course_completed",
+        subject=format_lazy(
+            _("You have completed {course}"), course=enrolment.course_title
+        ),
+        context={
+            "learner": enrolment.learner,
+            "enrolment": enrolment,
+            "course_url": course_url,
+            "my_learning_url": settings.SITE_URL + reverse("learners:my_learning"),
+        },
+    )
 
 
 @shared_task(ignore_result=True)
@@ -170,3 +188,34 @@ def render_certificate_pdf(certificate_id):
         pdf=certificate.pdf.name
     )
     return "rendered"
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_invitation(user_id):
+    """The invitation with a set-password link, once per person."""
+    from django.contrib.auth import get_user_model
+
+    from .invitations import set_password_url
+
+    user = (
+        get_user_model()
+        .objects.select_related("staff_profile")
+        .filter(pk=user_id, is_active=True)
+        .exclude(email="")
+        .first()
+    )
+    if user is None:
+        return "nothing to send"
+    return deliver(
+        key=f"invitation:{user.pk}",
+        kind=Notification.Kind.INVITATION,
+        recipient=user,
+        template="invitation",
+        subject=_("Welcome to Kompetens: set your password"),
+        context={
+            "user": user,
+            "set_password_url": set_password_url(user),
+            "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+            "site_url": settings.SITE_URL,
+        },
+    )

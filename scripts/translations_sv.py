@@ -1,8 +1,9 @@
 """Swedish translations of the interface, applied to locale/sv/LC_MESSAGES/django.po.
 
-Run after `make messages` with any Python that has polib:
-    python scripts/translations_sv.py && msgfmt ... (make messages compiles)
-The .po file is the source of truth once filled; this table seeds new strings.
+Run after `make messages`, with any Python that has polib, then compile:
+    python scripts/translations_sv.py && .venv/bin/python manage.py compilemessages
+These tables are the source of truth: the script fails listing every string
+that has no translation here.
 """
 
 import sys
@@ -412,6 +413,51 @@ SV = {
     "%(name)s has a learning record that must be kept. Deactivate the account instead of deleting it.": "%(name)s har en lärandehistorik som måste sparas. Inaktivera kontot i stället för att radera det.",
     "questions as drawn": "frågorna som de drogs",
     "The drawn questions' content, with which options were right.": "De dragna frågornas innehåll, med vilka alternativ som var rätt.",
+    "Local competence coordinator": "Lokal kompetenssamordnare",
+    "Central HR": "Central HR",
+    "user": "användare",
+    "employee number": "anställningsnummer",
+    "unit": "enhet",
+    "job title": "befattning",
+    "start date": "startdatum",
+    "end date": "slutdatum",
+    "line manager": "närmaste chef",
+    "on leave until": "tjänstledig till",
+    "preferred language": "önskat språk",
+    "opaque id": "anonymt id",
+    "HR role": "HR-roll",
+    "coordinator for": "samordnare för",
+    "For a local competence coordinator: their administration.": "För en lokal kompetenssamordnare: hens förvaltning.",
+    "staff profile": "medarbetarprofil",
+    "staff profiles": "medarbetarprofiler",
+    "delegate": "ersättare",
+    "created by": "skapad av",
+    "delegation": "delegering",
+    "delegations": "delegeringar",
+    "Imported units": "Importerade enheter",
+    "Imported staff": "Importerade medarbetare",
+    "Imported past completions": "Importerade tidigare genomförda kurser",
+    "Recorded training done elsewhere": "Registrerade utbildning genomförd på annat håll",
+    "Changed an assignment rule": "Ändrade en tilldelningsregel",
+    "Delegated a unit": "Delegerade en enhet",
+    "Viewed a report": "Visade en rapport",
+    "Exported a report": "Exporterade en rapport",
+    "who": "vem",
+    "what": "vad",
+    "details": "detaljer",
+    "when": "när",
+    "audit event": "loggad händelse",
+    "audit log": "händelselogg",
+    "Invitation": "Inbjudan",
+    "Set your password": "Välj ditt lösenord",
+    "Choose a password for your Kompetens account. You log in with your username and this password.": "Välj ett lösenord för ditt konto i Kompetens. Du loggar in med ditt användarnamn och lösenordet.",
+    "Set password": "Spara lösenordet",
+    "This link has expired or has already been used. Ask HR for a new invitation, or use the link in your newest email.": "Länken har gått ut eller har redan använts. Be HR om en ny inbjudan, eller använd länken i ditt senaste mejl.",
+    "Your password is set": "Ditt lösenord är sparat",
+    "You now have an account in Kompetens, the city's platform for courses and training.": "Du har nu ett konto i Kompetens, stadens plattform för kurser och utbildning.",
+    "Your username is: %(username)s": "Ditt användarnamn är: %(username)s",
+    "Welcome to Kompetens: set your password": "Välkommen till Kompetens: välj ditt lösenord",
+    "You have completed {course}": "Du har slutfört {course}",
 }
 
 SV_PLURAL = {
@@ -425,6 +471,10 @@ SV_PLURAL = {
         "%(counter)s fråga har svar men finns inte längre i testet.",
         "%(counter)s frågor har svar men finns inte längre i testet.",
     ),
+    "Set your password with this link. It works once and for %(days)s day.": (
+        "Välj ditt lösenord med den här länken. Den fungerar en gång och i %(days)s dag.",
+        "Välj ditt lösenord med den här länken. Den fungerar en gång och i %(days)s dagar.",
+    ),
 }
 
 
@@ -437,18 +487,26 @@ def main():
     for entry in po:
         if entry.obsolete:
             continue
+        if "fuzzy" in entry.flags:
+            # makemessages' guess from a similar string: never trust it.
+            entry.flags.remove("fuzzy")
+            entry.previous_msgid = None
+            entry.msgstr = ""
+            entry.msgstr_plural = dict.fromkeys(entry.msgstr_plural, "")
+        # The tables here are the source of truth: a string not in them is
+        # untranslated, whatever the .po file says.
         if entry.msgid_plural:
             if entry.msgid in SV_PLURAL:
                 one, many = SV_PLURAL[entry.msgid]
                 entry.msgstr_plural = {0: one, 1: many}
-            elif not all(entry.msgstr_plural.values()):
+            else:
+                entry.msgstr_plural = dict.fromkeys(entry.msgstr_plural, "")
                 missing.append(entry.msgid)
         elif entry.msgid in SV:
             entry.msgstr = SV[entry.msgid]
-        elif not entry.msgstr:
+        else:
+            entry.msgstr = ""
             missing.append(entry.msgid)
-        if "fuzzy" in entry.flags:
-            entry.flags.remove("fuzzy")
     po.save()
     if missing:
         print("Untranslated:", *missing, sep="\n  ")

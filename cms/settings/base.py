@@ -121,6 +121,8 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "learners:my_learning"
 LOGOUT_REDIRECT_URL = "/"
+# Invitation and set-password links expire after this many seconds (7 days).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 7 * 24 * 3600))
 
 # Swedish first, English second.
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "sv")

@@ -1,0 +1,108 @@
+"""Invitations: one email per person with a one-time, expiring set-password link."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from learners.invitations import invite
+from learners.models import Notification
+from learners.tasks import send_invitation
+from tests.factories import make_staff
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "Vårlök-och-hallon-42"
+
+
+@pytest.fixture
+def newcomer(db):
+    user = make_staff("e1001")
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def link_in(message):
+    return re.search(r"http://[^\s\"<]+/konto/losenord/[^\s\"<]+/", message.body).group(
+        0
+    )
+
+
+def test_invitation_is_sent_once_on_commit(
+    newcomer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(newcomer)
+        invite(newcomer)
+    send_invitation(newcomer.pk)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [newcomer.email]
+    assert "e1001" in message.body
+    assert Notification.objects.get(recipient=newcomer).kind == "invitation"
+    assert message.extra_headers["Message-ID"] == Notification.objects.get().message_id
+
+
+def test_invitation_is_in_the_persons_language(newcomer):
+    newcomer.staff_profile.preferred_language = "en"
+    newcomer.staff_profile.save()
+    send_invitation(newcomer.pk)
+    assert mail.outbox[0].subject == "Welcome to Kompetens: set your password"
+    newcomer.staff_profile.preferred_language = "sv"
+    newcomer.staff_profile.save()
+    Notification.objects.all().delete()
+    send_invitation(newcomer.pk)
+    assert mail.outbox[1].subject != mail.outbox[0].subject
+
+
+def test_link_sets_the_password_once(client, newcomer):
+    send_invitation(newcomer.pk)
+    url = link_in(mail.outbox[0]).replace("http://localhost:8000", "")
+    response = client.get(url, follow=True)
+    form_url = response.redirect_chain[-1][0]
+    response = client.post(
+        form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("set_password_done")
+    newcomer.refresh_from_db()
+    assert newcomer.check_password(NEW_PASSWORD)
+    # Used once: the same link no longer works.
+    client.logout()
+    response = client.get(url, follow=True)
+    assert response.context["validlink"] is False
+
+
+def test_link_expires(client, newcomer):
+    send_invitation(newcomer.pk)
+    url = link_in(mail.outbox[0]).replace("http://localhost:8000", "")
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        response = client.get(url, follow=True)
+    assert response.context["validlink"] is False
+    assert (
+        "har gått ut" in response.content.decode()
+        or "expired" in response.content.decode()
+    )
+
+
+def test_weak_password_gets_a_message_and_nothing_is_set(client, newcomer):
+    send_invitation(newcomer.pk)
+    url = link_in(mail.outbox[0]).replace("http://localhost:8000", "")
+    form_url = client.get(url, follow=True).redirect_chain[-1][0]
+    response = client.post(form_url, {"new_password1": "123", "new_password2": "123"})
+    assert response.status_code == 200
+    assert 'class="error-summary"' in response.content.decode()
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password()
+
+
+def test_inactive_or_emailless_people_are_not_invited(newcomer):
+    newcomer.is_active = False
+    newcomer.save()
+    assert send_invitation(newcomer.pk) == "nothing to send"
+    assert mail.outbox == []
