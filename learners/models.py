@@ -10,12 +10,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node, MP_NodeManager
+from treebeard.mp_tree import MP_Node
 
 from .querysets import (
     EnrolmentQuerySet,
     LessonProgressQuerySet,
-    OrgUnitQuerySet,
+    OrgUnitManager,
     StaffProfileQuerySet,
 )
 
@@ -37,7 +37,7 @@ class OrgUnit(MP_Node):
 
     node_order_by = ["name"]
 
-    objects = MP_NodeManager.from_queryset(OrgUnitQuerySet)()
+    objects = OrgUnitManager()
 
     class Meta:
         verbose_name = _("organisational unit")

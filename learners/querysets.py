@@ -6,7 +6,7 @@ from operator import or_
 
 from django.db import models
 from django.utils import timezone
-from treebeard.mp_tree import MP_NodeQuerySet
+from treebeard.mp_tree import MP_NodeManager, MP_NodeQuerySet
 
 
 def _subtree_of(paths, field="path"):
@@ -59,6 +59,14 @@ class OrgUnitQuerySet(MP_NodeQuerySet):
         if paths is None:
             return self
         return self.filter(_subtree_of(paths))
+
+
+class OrgUnitManager(MP_NodeManager):
+    def get_queryset(self):
+        return OrgUnitQuerySet(self.model, using=self._db).order_by("path")
+
+    def in_scope_of(self, user, day=None):
+        return self.get_queryset().in_scope_of(user, day)
 
 
 class StaffProfileQuerySet(models.QuerySet):
