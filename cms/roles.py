@@ -46,7 +46,6 @@ def ensure_hr_author_group() -> Group:
         Collection,
         GroupCollectionPermission,
         GroupPagePermission,
-        Page,
     )
 
     group, _created = Group.objects.get_or_create(name=HR_AUTHORS)
@@ -54,14 +53,18 @@ def ensure_hr_author_group() -> Group:
         group.permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
-    root_page = Page.get_first_root_node()
-    for codename in PAGE_PERMISSIONS:
-        permission = Permission.objects.get(
-            content_type__app_label="wagtailcore", codename=codename
-        )
-        GroupPagePermission.objects.get_or_create(
-            group=group, page=root_page, permission=permission
-        )
+    # Page permissions on the catalogue(s) only: HR authors courses and
+    # information material, not the home page or the accessibility statement.
+    from courses.models import CourseIndexPage
+
+    for catalogue in CourseIndexPage.objects.all():
+        for codename in PAGE_PERMISSIONS:
+            permission = Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            )
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=catalogue, permission=permission
+            )
     root_collection = Collection.get_first_root_node()
     for (app_label, model), actions in COLLECTION_PERMISSIONS.items():
         for action in actions:

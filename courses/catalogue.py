@@ -12,10 +12,14 @@ MAX_QUERY_LENGTH = 200
 def catalogue_context(catalogue, request):
     from learners.progress import current_enrolments
 
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    category_slug = request.GET.get("kategori", "").strip()
-    language = request.GET.get("sprak", "").strip()
-    kind = request.GET.get("typ", "").strip()
+    def param(name, limit=100):
+        # NUL cannot be stored or searched in PostgreSQL: drop it, never a 500.
+        return request.GET.get(name, "").replace("\x00", "").strip()[:limit]
+
+    query = param("q", MAX_QUERY_LENGTH)
+    category_slug = param("kategori")
+    language = param("sprak")
+    kind = param("typ")
 
     courses = CoursePage.objects.live().child_of(catalogue)
     information = InformationPage.objects.live().child_of(catalogue)

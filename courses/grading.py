@@ -189,7 +189,9 @@ def parse_answer(entry, data):
             # Partly ordered: kept for resume, graded as wrong.
             return {"partial": positions}
         if sorted(positions.values()) != list(range(1, len(entry["options"]) + 1)):
-            raise AnswerError(_("Each position can be used once only."))
+            # A position used twice is an easy slip with select menus: kept
+            # (and shown again) as a partial answer, graded as wrong.
+            return {"partial": positions}
         return sorted(positions, key=positions.get)
     raise AnswerError(_("Unknown question type."))
 

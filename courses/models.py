@@ -134,7 +134,6 @@ class CoursePage(LoginRequiredPageMixin, Page):
     validity_minimum_days = models.PositiveSmallIntegerField(
         _("minimum active period (days)"),
         default=0,
-        blank=True,
         help_text=_(
             "For “fixed yearly date”: someone completing closer to the date than "
             "this is valid until the following year's date instead."
@@ -294,7 +293,9 @@ class QuizPage(LoginRequiredPageMixin, Page):
         _("show correct answers"),
         max_length=20,
         choices=Reveal.choices,
-        default=Reveal.AFTER_SUBMIT,
+        # After each attempt would let a learner fail once on purpose and
+        # read the answers; after passing keeps the review without that.
+        default=Reveal.AFTER_PASS,
     )
     required = models.BooleanField(
         _("required for completion"),

@@ -129,7 +129,8 @@ class OrderingBlock(BaseQuestionBlock):
     items = blocks.ListBlock(
         blocks.CharBlock(label=_("Item"), max_length=200),
         label=_("Items in the correct order"),
-        min_num=2,
+        # Shown out of order, two items would give the answer away.
+        min_num=3,
         max_num=10,
     )
 

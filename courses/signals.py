@@ -1,16 +1,19 @@
-"""Wagtail's own page events: when HR removes a lesson from a course (unpublish,
-move away, delete), the course's open enrolments are re-evaluated, so learners
+"""Wagtail's own page events: when HR removes a lesson or quiz from a course
+(unpublish, move away, delete) or makes one optional, the course's open
+enrolments are re-evaluated, so learners
 who have done every remaining required lesson are completed. Completed
 enrolments are never touched: completion is final for its cycle."""
 
 from django.db import transaction
 from django.db.models.signals import pre_delete
-from wagtail.signals import page_unpublished, pre_page_move
+from wagtail.signals import page_published, page_unpublished, pre_page_move
 
 
 def _enqueue_reevaluation(course_id):
     from learners.tasks import reevaluate_course_completions
 
+    if course_id is None:
+        return
     transaction.on_commit(lambda: reevaluate_course_completions.delay(course_id))
 
 
@@ -34,9 +37,17 @@ def on_pre_move(sender, instance, parent_page_before, parent_page_after, **kwarg
         _enqueue_reevaluation(parent_page_before.pk)
 
 
-def connect():
-    from .models import LessonPage
+def on_published(sender, instance, **kwargs):
+    # Publishing may have made a lesson or quiz optional.
+    if not instance.required:
+        _enqueue_reevaluation(_lesson_parent_id(instance))
 
-    page_unpublished.connect(on_unpublished, sender=LessonPage)
-    pre_delete.connect(on_pre_delete, sender=LessonPage)
-    pre_page_move.connect(on_pre_move, sender=LessonPage)
+
+def connect():
+    from .models import LessonPage, QuizPage
+
+    for model in (LessonPage, QuizPage):
+        page_unpublished.connect(on_unpublished, sender=model)
+        page_published.connect(on_published, sender=model)
+        pre_delete.connect(on_pre_delete, sender=model)
+        pre_page_move.connect(on_pre_move, sender=model)

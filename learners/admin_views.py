@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import EditView
@@ -40,6 +42,12 @@ class RevokeCertificateForm(WagtailAdminModelForm):
         labels = {"revoked_reason": _("Reason for revoking")}
 
     def clean_revoked_reason(self):
+        stored = Certificate.objects.filter(pk=self.instance.pk).first()
+        if stored and stored.revoked_at:
+            raise ValidationError(
+                _("Already revoked on %(date)s. The reason given then is kept.")
+                % {"date": date_format(localtime(stored.revoked_at), "j F Y H:i")}
+            )
         reason = self.cleaned_data["revoked_reason"].strip()
         if not reason:
             raise ValidationError(_("Give the reason for revoking."))

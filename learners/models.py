@@ -217,10 +217,12 @@ class Enrolment(models.Model):
     """A learner on a course for one cycle. A new cycle (recertification) is a
     new row; an earlier cycle is never overwritten."""
 
+    # PROTECT: a person's learning record outlives their account; leavers
+    # are deactivated, never deleted.
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("learner"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="enrolments",
     )
     # SET_NULL: HR deleting a course must not delete anyone's history.
@@ -506,8 +508,11 @@ class QuizAccommodation(models.Model):
         verbose_name = _("quiz accommodation")
         verbose_name_plural = _("quiz accommodations")
         constraints = [
+            # One per person and quiz, and one "every quiz" (NULL) per person.
             models.UniqueConstraint(
-                fields=["learner", "quiz"], name="quiz_accommodation_unique"
+                fields=["learner", "quiz"],
+                name="quiz_accommodation_unique",
+                nulls_distinct=False,
             )
         ]
 
@@ -571,6 +576,30 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.holder_name} – {self.course_title} ({self.valid_from})"
+
+    # What may change after issue: the rendered file and the revocation.
+    MUTABLE_ATTNAMES = frozenset(
+        {"id", "pdf", "revoked_at", "revoked_reason", "revoked_by_id"}
+    )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            stored = Certificate.objects.filter(pk=self.pk).values().first()
+            if stored:
+                changed = {
+                    attname
+                    for attname, value in stored.items()
+                    if attname not in self.MUTABLE_ATTNAMES
+                    and getattr(self, attname) != value
+                }
+                if changed:
+                    raise ValueError(
+                        f"A certificate is a record: {sorted(changed)} cannot change."
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A certificate is a record: revoke it, never delete it.")
 
     class State(models.TextChoices):
         VALID = "valid", _("Valid")

@@ -21,7 +21,7 @@ from courses.grading import (
 )
 
 from . import actions
-from .models import QuizAttempt
+from .models import Enrolment, QuizAttempt
 
 
 def _questions_for(attempt):
@@ -137,10 +137,20 @@ def serve_quiz(quiz, request):
         raise Http404
     if request.method == "POST":
         return _post(quiz, request)
-    attempts = list(
-        QuizAttempt.objects.filter(
-            enrolment__learner=request.user, enrolment__course=course, quiz=quiz
-        ).order_by("-enrolment__cycle", "number")
+    # The current cycle's attempts: a new cycle starts afresh.
+    enrolment = (
+        Enrolment.objects.filter(learner=request.user, course=course)
+        .order_by("-cycle")
+        .first()
+    )
+    attempts = (
+        list(
+            QuizAttempt.objects.filter(enrolment=enrolment, quiz=quiz).order_by(
+                "number"
+            )
+        )
+        if enrolment
+        else []
     )
     open_attempt = next((a for a in attempts if a.is_open), None)
     if open_attempt and actions.close_if_expired(request.user, open_attempt):
@@ -191,15 +201,13 @@ def _post(quiz, request):
         return _error(request, quiz, _("Unknown attempt."))
     try:
         attempt = actions.save_quiz_answers(
-            request.user, attempt_id, request.POST, submit=action == "submit"
+            request.user, attempt_id, request.POST, submit=action == "submit", quiz=quiz
         )
     except PermissionDenied:
         raise Http404 from None
     except (AnswerError, ValidationError) as error:
         text = error.messages if isinstance(error, ValidationError) else [str(error)]
         return _error(request, quiz, " ".join(text))
-    if attempt.quiz_id != quiz.pk:
-        raise Http404
     if attempt.submitted_at:
         return redirect("learners:attempt", attempt_id=attempt.pk)
     messages.success(request, _("Your answers are saved. You can continue later."))
@@ -244,12 +252,20 @@ def _review(attempt):
         items.append(
             {
                 **item,
-                "correct": bool(item["response"] and item["response"].correct),
+                # "Never: only the score" shows no per-question verdict either:
+                # on a true/false question that would be the answer.
+                "correct": bool(item["response"] and item["response"].correct)
+                if reveal != "never"
+                else None,
                 "feedback": feedback,
                 "correct_texts": _correct_texts(question) if show_answers else None,
             }
         )
-    return {"items": items, "show_answers": show_answers}
+    return {
+        "items": items,
+        "show_answers": show_answers,
+        "show_verdicts": reveal != "never",
+    }
 
 
 def _correct_texts(question):

@@ -168,7 +168,15 @@ def reevaluate_course_completions(course_id):
     return reevaluate(course_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=5,
+)
 def render_certificate_pdf(certificate_id):
     """Render the certificate's PDF once. Safe to run twice: a certificate
     that has its PDF is left alone (the record itself never changes)."""
@@ -181,13 +189,31 @@ def render_certificate_pdf(certificate_id):
         return "already rendered"
     content = render_pdf(certificate)
     # Only the file field is written; the record's dates and code never are.
-    certificate.pdf.save(
-        f"intyg-{certificate.code}.pdf", ContentFile(content), save=False
+    name = certificate.pdf.storage.save(
+        certificate.pdf.field.generate_filename(
+            certificate, f"intyg-{certificate.code}.pdf"
+        ),
+        ContentFile(content),
     )
-    Certificate.objects.filter(pk=certificate.pk, pdf="").update(
-        pdf=certificate.pdf.name
-    )
+    if not Certificate.objects.filter(pk=certificate.pk, pdf="").update(pdf=name):
+        certificate.pdf.storage.delete(name)  # another worker was first
+        return "already rendered"
     return "rendered"
+
+
+@shared_task(ignore_result=True)
+def sweep_certificate_pdfs():
+    """Catch-up: render certificates whose PDF is still missing a few minutes
+    after issue (an enqueue lost, a render failed). Safe to run twice."""
+    cutoff = timezone.now() - timedelta(minutes=5)
+    ids = list(
+        Certificate.objects.filter(pdf="", issued_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:SWEEP_CHUNK]
+    )
+    for certificate_id in ids:
+        render_certificate_pdf.delay(certificate_id)
+    return len(ids)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -7,6 +7,7 @@ app_name = "learners"
 urlpatterns = [
     path("", views.my_learning, name="my_learning"),
     path("courses/<int:course_id>/start/", views.start_course, name="start_course"),
+    path("courses/<int:course_id>/new-cycle/", views.new_cycle, name="new_cycle"),
     path(
         "lessons/<int:lesson_id>/progress/",
         views.lesson_progress,

@@ -50,18 +50,19 @@ def lesson_context(lesson, request):
 def my_learning(request):
     enrolments = list(
         Enrolment.objects.current()
-        .filter(learner=request.user, course__isnull=False)
+        .filter(learner=request.user)
         .select_related("course")
         .order_by("-last_activity_at", "-enrolled_at")
     )
-    courses = [enrolment.course for enrolment in enrolments]
-    progress = course_progress_for(request.user, courses)
-    in_progress = [
-        progress[c.pk] for c in courses if progress[c.pk].status != Status.COMPLETED
-    ]
+    open_courses = [e.course for e in enrolments if not e.completed_at and e.course]
+    progress = course_progress_for(request.user, open_courses)
+    in_progress = [progress[course.pk] for course in open_courses]
+    # Completed cycles stay listed even if HR has since removed the course.
     completed = sorted(
-        (progress[c.pk] for c in courses if progress[c.pk].status == Status.COMPLETED),
-        key=lambda item: item.enrolment.completed_at,
+        Enrolment.objects.completed()
+        .filter(learner=request.user)
+        .select_related("course"),
+        key=lambda enrolment: enrolment.completed_at,
         reverse=True,
     )
     today = timezone.localdate()
@@ -79,6 +80,19 @@ def my_learning(request):
             "certificates": certificates,
         },
     )
+
+
+@login_required
+@require_POST
+def new_cycle(request, course_id):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    try:
+        actions.start_new_cycle(request.user, course)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(course.url)
+    messages.success(request, _("A new round of the course has started."))
+    return redirect(course.url)
 
 
 @login_required

@@ -1,19 +1,23 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.permissions import register_permission_policy
 
 from courses.models import QuizPage
 
+from . import hr_import
 from .admin_views import (
     CertificatePermissionPolicy,
     CertificateViewSet,
     QuizAccommodationViewSet,
     quiz_results,
 )
+from .import_views import import_apply, import_upload
 from .models import Certificate, Enrolment
 
 register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
@@ -59,6 +63,27 @@ def quiz_results_header_button(page, user, view_name, next_url=None):
     yield from _quiz_results_button(page, user, priority=66)
 
 
+@hooks.register("before_bulk_action")
+def keep_learning_records_in_bulk(request, action_type, objects, action_class_instance):
+    """The bulk delete of users, too, refuses people with a learning record."""
+    if action_type != "delete" or not objects:
+        return None
+    if not isinstance(objects[0], get_user_model()):
+        return None
+    kept = [user for user in objects if Enrolment.objects.filter(learner=user).exists()]
+    if kept:
+        messages.error(
+            request,
+            _(
+                "%(count)s of the chosen people have a learning record that must be "
+                "kept. Deactivate them instead of deleting them. Nothing was deleted."
+            )
+            % {"count": len(kept)},
+        )
+        return redirect("wagtailusers_users:index")
+    return None
+
+
 @hooks.register("before_delete_user")
 def keep_learning_records(request, user):
     """A person's learning record (enrolments, certificates) is kept: such a
@@ -74,3 +99,23 @@ def keep_learning_records(request, user):
         )
         return redirect("wagtailusers_users:edit", user.pk)
     return None
+
+
+@hooks.register("register_admin_urls")
+def register_hr_import_urls():
+    return [
+        path("hr-import/", import_upload, name="hr_import"),
+        path("hr-import/apply/", import_apply, name="hr_import_apply"),
+    ]
+
+
+class HrImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return any(hr_import.can_import(request.user, kind) for kind in hr_import.KINDS)
+
+
+@hooks.register("register_admin_menu_item")
+def register_hr_import_menu_item():
+    return HrImportMenuItem(
+        _("HR import"), reverse("hr_import"), icon_name="upload", order=320
+    )

@@ -210,6 +210,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
+    # Catch-up for certificate PDFs not rendered (lost enqueue, failed render).
+    "certificate-pdfs-catch-up": {
+        "task": "learners.tasks.sweep_certificate_pdfs",
+        "schedule": crontab(minute="5-59/10"),
+        "options": {"expires": 9 * 60},
+    },
 }
 
 # --- Wagtail ---------------------------------------------------------------

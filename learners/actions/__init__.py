@@ -11,6 +11,7 @@ from .learning import (
     record_lesson_progress,
     reevaluate_course_completions,
     required_lesson_ids,
+    start_new_cycle,
 )
 from .quizzes import (
     AttemptNotAllowed,
@@ -33,5 +34,6 @@ __all__ = [
     "required_lesson_ids",
     "revoke_certificate",
     "save_quiz_answers",
+    "start_new_cycle",
     "start_quiz_attempt",
 ]

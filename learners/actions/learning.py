@@ -48,6 +48,35 @@ def enrol_learner(user, course: CoursePage) -> Enrolment:
         return Enrolment.objects.get(learner=user, course=course, cycle=1)
 
 
+def start_new_cycle(user, course: CoursePage) -> Enrolment:
+    """Open the next cycle of a completed course with a validity, so the
+    learner can renew their certificate before (or after) it expires. The
+    completed cycle, its progress and its certificate stay as they are.
+    Safe to call twice: an open newer cycle is returned as it is."""
+    _check_learner(user)
+    if not course.live:
+        raise ValidationError(_("This course is not published."))
+    if course.validity_kind == "none":
+        raise ValidationError(_("This course's certificate does not expire."))
+    with transaction.atomic():
+        latest = (
+            Enrolment.objects.select_for_update()
+            .filter(learner=user, course=course)
+            .order_by("-cycle")
+            .first()
+        )
+        if latest is None or latest.completed_at is None:
+            if latest is not None:
+                return latest
+            raise ValidationError(_("Complete the course once first."))
+        return Enrolment.objects.create(
+            learner=user,
+            course=course,
+            cycle=latest.cycle + 1,
+            course_title=course.title,
+        )
+
+
 def record_lesson_progress(
     user,
     lesson: LessonPage,

@@ -1,8 +1,9 @@
 """Quiz attempts: start (or resume), save answers, submit and grade.
 
-Grading happens here, on the server, against the page revision the attempt was
-drawn from. Starting locks the enrolment row and submitting locks the attempt
-row, so the attempt limit and "graded once" hold under concurrent requests;
+Grading happens here, on the server, against the questions the attempt
+snapshotted when it was drawn. Every action locks the enrolment row first and
+then the attempt row — one lock order everywhere, so concurrent requests queue
+instead of deadlocking — and the attempt limit and "graded once" hold;
 unique constraints back both. Submitting twice returns the first result.
 """
 
@@ -72,7 +73,9 @@ def start_quiz_attempt(user, quiz: QuizPage) -> QuizAttempt:
         enrolment = enrol_learner(user, course)
         Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         attempts = QuizAttempt.objects.filter(enrolment=enrolment, quiz=quiz)
-        open_attempt = attempts.filter(submitted_at__isnull=True).first()
+        open_attempt = (
+            attempts.select_for_update().filter(submitted_at__isnull=True).first()
+        )
         if open_attempt:
             if not _past_deadline(open_attempt):
                 return open_attempt
@@ -107,24 +110,39 @@ def _past_deadline(attempt, now=None):
     )
 
 
-def save_quiz_answers(user, attempt_id: int, data, *, submit: bool) -> QuizAttempt:
+def _lock_attempt(user, attempt_id, quiz=None):
+    """Lock the attempt's enrolment, then the attempt (the one lock order).
+    PermissionDenied unless it is the user's own attempt (at `quiz`)."""
+    enrolment_id = (
+        QuizAttempt.objects.filter(pk=attempt_id)
+        .values_list("enrolment_id", flat=True)
+        .first()
+    )
+    if enrolment_id is None:
+        raise PermissionDenied(_("This is not your attempt."))
+    Enrolment.objects.select_for_update().filter(pk=enrolment_id).first()
+    attempts = QuizAttempt.objects.select_for_update().select_related("enrolment")
+    if quiz is not None:
+        attempts = attempts.filter(quiz=quiz)
+    attempt = attempts.filter(pk=attempt_id).first()
+    if attempt is None or attempt.enrolment.learner_id != user.pk:
+        raise PermissionDenied(_("This is not your attempt."))
+    return attempt
+
+
+def save_quiz_answers(
+    user, attempt_id: int, data, *, submit: bool, quiz: QuizPage | None = None
+) -> QuizAttempt:
     """Store the answers in `data` (a QueryDict) and, with submit, grade.
 
-    Raises PermissionDenied for someone else's attempt, AnswerError for
-    answers that cannot belong to the attempt (nothing is saved then).
-    After the deadline no new answers are taken: the attempt is graded with
-    what was saved in time.
+    Raises PermissionDenied for someone else's attempt (or one of another
+    quiz than `quiz`), AnswerError for answers that cannot belong to the
+    attempt (nothing is saved then). After the deadline no new answers are
+    taken: the attempt is graded with what was saved in time.
     """
     _check_learner(user)
     with transaction.atomic():
-        attempt = (
-            QuizAttempt.objects.select_for_update()
-            .select_related("enrolment")
-            .filter(pk=attempt_id)
-            .first()
-        )
-        if attempt is None or attempt.enrolment.learner_id != user.pk:
-            raise PermissionDenied(_("This is not your attempt."))
+        attempt = _lock_attempt(user, attempt_id, quiz)
         if attempt.submitted_at is not None:
             if submit:
                 return attempt  # a double submit: the first result stands
@@ -161,13 +179,7 @@ def close_if_expired(user, attempt: QuizAttempt) -> bool:
     """Grade an open attempt whose time has run out, with the answers saved in
     time. True if this call closed it."""
     with transaction.atomic():
-        locked = (
-            QuizAttempt.objects.select_for_update()
-            .select_related("enrolment")
-            .get(pk=attempt.pk)
-        )
-        if locked.enrolment.learner_id != user.pk:
-            raise PermissionDenied(_("This is not your attempt."))
+        locked = _lock_attempt(user, attempt.pk)
         if locked.submitted_at is not None or not _past_deadline(locked):
             return False
         _grade(locked)
@@ -190,8 +202,9 @@ def _grade(attempt: QuizAttempt):
         response.save()
         correct_count += response.correct
     total = len(attempt.presentation)
+    # The score shown is rounded; passing is decided on the exact share.
     attempt.score = round(100 * correct_count / total) if total else 0
-    attempt.passed = attempt.score >= attempt.pass_mark
+    attempt.passed = bool(total) and correct_count * 100 >= attempt.pass_mark * total
     attempt.submitted_at = timezone.now()
     attempt.save(update_fields=["score", "passed", "submitted_at"])
     if attempt.passed:

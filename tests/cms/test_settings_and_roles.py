@@ -52,7 +52,7 @@ def test_production_starts_with_its_secrets():
 
 
 @pytest.fixture
-def hr_author(db):
+def hr_author(catalogue):
     user = UserFactory(username="helena")
     user.groups.add(ensure_hr_author_group())
     return user

@@ -20,7 +20,7 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def hr(db):
+def hr(catalogue):
     user = UserFactory(username="helena")
     user.groups.add(ensure_hr_author_group())
     return user

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 CATALOGUE_MAX = 18
 COURSE_MAX = 19
 LESSON_MAX = 21
-MY_LEARNING_MAX = 14
+MY_LEARNING_MAX = 15
 
 
 @pytest.fixture(params=[3, 30], ids=["3-courses", "30-courses"])

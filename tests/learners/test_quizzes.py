@@ -92,7 +92,6 @@ def test_partly_ordered_answer_is_kept_and_graded_wrong(learner, quiz):
         {"q-q-match-p-1": "forged-token"},
         {"q-q-order-o-1": "9"},
         {"q-q-order-o-1": "ett"},
-        {"q-q-order-o-1": "1", "q-q-order-o-2": "1", "q-q-order-o-3": "2"},
         {"q-unknown-question": "s-a"},
         {"q-q-single-extra": "s-a"},
     ],
@@ -330,3 +329,121 @@ def test_deleting_a_quiz_or_its_course_keeps_attempts_and_results(
         learner_client.get(reverse("learners:attempt", args=[attempt.pk])).status_code
         == 200
     )
+
+
+def test_a_position_used_twice_is_kept_as_a_partial_answer_not_refused(learner, quiz):
+    attempt = actions.start_quiz_attempt(learner, quiz)
+    data = correct_answers(attempt) | {
+        "q-q-order-o-1": "1",
+        "q-q-order-o-2": "1",
+        "q-q-order-o-3": "2",
+    }
+    attempt = submit(learner, attempt, data)
+    response = QuizResponse.objects.get(attempt=attempt, question_id="q-order")
+    assert response.answer == {"partial": {"o-1": 1, "o-2": 1, "o-3": 2}}
+    assert response.correct is False
+    assert attempt.score == 80
+
+
+def test_passing_is_decided_on_the_exact_share_not_the_rounded_score(learner, course):
+    from tests.factories import standard_questions
+
+    quiz = publish(
+        QuizPageFactory(parent=course, questions=standard_questions()[:3], pass_mark=67)
+    )
+    attempt = actions.start_quiz_attempt(learner, quiz)
+    attempt = submit(learner, attempt, correct_answers(attempt, wrong={"q-tf"}))
+    assert attempt.score == 67  # 2 of 3, shown rounded
+    assert attempt.passed is False  # 66.7 % is below 67 %
+
+
+def test_an_attempt_cannot_be_submitted_through_another_quizs_page(
+    learner_client, learner, course, quiz
+):
+    other = publish(QuizPageFactory(parent=course))
+    attempt = actions.start_quiz_attempt(learner, other)
+    data = correct_answers(attempt) | {"action": "submit", "attempt": attempt.pk}
+    assert learner_client.post(quiz.url, data).status_code == 404
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+    assert not QuizResponse.objects.exists()
+
+
+def test_never_reveal_shows_no_verdict_per_question(learner_client, learner, course):
+    quiz = publish(QuizPageFactory(parent=course, reveal_answers="never"))
+    attempt = actions.start_quiz_attempt(learner, quiz)
+    submit(learner, attempt, correct_answers(attempt, wrong={"q-tf"}))
+    response = learner_client.get(reverse("learners:attempt", args=[attempt.pk]))
+    html = response.content.decode()
+    assert response.context["show_verdicts"] is False
+    review = html[html.index('<ol class="review">') :]
+    assert "badge--failed" not in review and "badge--completed" not in review
+    assert "Så här är det" not in html and "Just det" not in html
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_starting_while_an_expired_attempt_is_submitted_does_not_deadlock(
+    learner, course
+):
+    quiz = publish(QuizPageFactory(parent=course, time_limit_minutes=1, max_attempts=5))
+    start = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        attempt = actions.start_quiz_attempt(learner, quiz)
+    errors = []
+    barrier = threading.Barrier(2)
+
+    def run(task):
+        try:
+            barrier.wait(timeout=10)
+            with time_machine.travel(start + timedelta(minutes=5), tick=False):
+                task()
+        except actions.AttemptNotAllowed:
+            pass
+        except Exception as error:  # noqa: BLE001 - recorded for the assertion
+            errors.append(error)
+        finally:
+            connection.close()
+
+    for _round in range(3):
+        threads = [
+            threading.Thread(target=run, args=(lambda: submit(learner, attempt, {}),)),
+            threading.Thread(
+                target=run, args=(lambda: actions.start_quiz_attempt(learner, quiz),)
+            ),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        barrier.reset()
+    assert errors == []
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is not None
+    assert QuizResponse.objects.filter(attempt=attempt).count() == 5
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_starts_with_one_attempt_left_create_one(learner, course):
+    quiz = publish(QuizPageFactory(parent=course, max_attempts=2))
+    first = actions.start_quiz_attempt(learner, quiz)
+    submit(learner, first, {})
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def start():
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(actions.start_quiz_attempt(learner, quiz).pk)
+        except Exception as error:  # noqa: BLE001 - recorded for the assertion
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # Both get the one new (open) attempt: resumed, not duplicated.
+    assert len(set(outcomes)) == 1 and isinstance(outcomes[0], int)
+    assert QuizAttempt.objects.count() == 2

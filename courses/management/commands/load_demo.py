@@ -1889,6 +1889,8 @@ class Command(BaseCommand):
             user=admin,
         )
         pages.append(catalogue)
+        # HR authors' page permissions are on the catalogue: now it exists.
+        ensure_hr_author_group()
 
         pages.append(
             self.ensure_page(
