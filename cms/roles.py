@@ -75,3 +75,39 @@ def ensure_hr_author_group() -> Group:
                 group=group, collection=root_collection, permission=permission
             )
     return group
+
+
+HR_ADMINISTRATORS = "HR-administratörer"
+
+HR_ADMIN_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    # The HR import (units and staff).
+    ("learners", "add_staffprofile"),
+    ("learners", "change_staffprofile"),
+    ("learners", "view_staffprofile"),
+    # Delegations of units to deputies and assistants.
+    ("learners", "add_unitdelegation"),
+    ("learners", "change_unitdelegation"),
+    ("learners", "delete_unitdelegation"),
+    ("learners", "view_unitdelegation"),
+    # The audit log, read only.
+    ("learners", "view_auditevent"),
+    ("learners", "revoke_certificate"),
+    ("learners", "add_quizaccommodation"),
+    ("learners", "change_quizaccommodation"),
+    ("learners", "delete_quizaccommodation"),
+    ("learners", "view_quizaccommodation"),
+]
+
+
+@transaction.atomic
+def ensure_hr_admin_group() -> Group:
+    """Central HR in the admin: imports staff, delegates units, reads the audit
+    log, revokes certificates and grants accommodations. No page authoring and
+    no site administration (users, groups, sites, settings)."""
+    group, _created = Group.objects.get_or_create(name=HR_ADMINISTRATORS)
+    for app_label, codename in HR_ADMIN_PERMISSIONS:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return group

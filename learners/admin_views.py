@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.views.generic import EditView
+from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
@@ -19,7 +19,13 @@ from courses.grading import questions_of
 from courses.models import QuizPage
 
 from . import actions
-from .models import Certificate, QuizAccommodation, QuizResponse
+from .models import (
+    AuditEvent,
+    Certificate,
+    QuizAccommodation,
+    QuizResponse,
+    UnitDelegation,
+)
 
 
 class CertificatePermissionPolicy(ModelPermissionPolicy):
@@ -161,3 +167,85 @@ def quiz_results(request, quiz_id):
         "learners/admin/quiz_results.html",
         {"quiz": quiz, "rows": rows, "removed": [stats[qid] for qid in removed]},
     )
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """A log: whoever may view it may only view it."""
+
+    def user_has_permission(self, user, action):
+        if action == "view":
+            return user.has_perm(self._get_permission_name("view"))
+        return False
+
+
+class AuditEventViewSet(ModelViewSet):
+    model = AuditEvent
+    icon = "history"
+    menu_label = _("Audit log")
+    add_to_admin_menu = True
+    menu_order = 330
+    list_display = ["created_at", "actor", "action", "summary"]
+    list_filter = ["action"]
+    search_fields = ["summary", "actor__username", "actor__last_name"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    form_fields = ["summary"]
+
+
+class DelegationForm(WagtailAdminModelForm):
+    delegate = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        to_field_name="username",
+        widget=forms.TextInput,
+        label=_("Delegate (username)"),
+        error_messages={
+            "invalid_choice": _("There is no active person with that username.")
+        },
+    )
+
+    class Meta:
+        model = UnitDelegation
+        fields = ["unit", "delegate", "valid_from", "valid_until"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if start and end and end < start:
+            self.add_error(
+                "valid_until", _("The period must end on or after its start.")
+            )
+        return cleaned
+
+
+class DelegationCreateView(CreateView):
+    def save_instance(self):
+        instance = self.form.save(commit=False)
+        instance.created_by = self.request.user
+        instance.save()
+        AuditEvent.objects.create(
+            actor=self.request.user,
+            action=AuditEvent.Action.DELEGATION,
+            summary=str(instance),
+            details={
+                "unit": instance.unit.hr_code,
+                "delegate": instance.delegate.get_username(),
+                "valid_from": instance.valid_from.isoformat(),
+                "valid_until": instance.valid_until.isoformat(),
+            },
+        )
+        return instance
+
+
+class UnitDelegationViewSet(ModelViewSet):
+    model = UnitDelegation
+    icon = "group"
+    menu_label = _("Delegations")
+    add_to_admin_menu = True
+    menu_order = 325
+    list_display = ["unit", "delegate", "valid_from", "valid_until", "created_by"]
+    search_fields = ["unit__name", "unit__hr_code", "delegate__username"]
+    add_view_class = DelegationCreateView
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return DelegationForm

@@ -510,10 +510,13 @@ class QuizAccommodation(models.Model):
         constraints = [
             # One per person and quiz, and one "every quiz" (NULL) per person.
             models.UniqueConstraint(
-                fields=["learner", "quiz"],
-                name="quiz_accommodation_unique",
-                nulls_distinct=False,
-            )
+                fields=["learner", "quiz"], name="quiz_accommodation_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["learner"],
+                condition=Q(quiz__isnull=True),
+                name="quiz_accommodation_one_general",
+            ),
         ]
 
     def __str__(self):

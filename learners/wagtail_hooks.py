@@ -12,15 +12,19 @@ from courses.models import QuizPage
 
 from . import hr_import
 from .admin_views import (
+    AuditEventViewSet,
     CertificatePermissionPolicy,
     CertificateViewSet,
     QuizAccommodationViewSet,
+    ReadOnlyPermissionPolicy,
+    UnitDelegationViewSet,
     quiz_results,
 )
 from .import_views import import_apply, import_upload
-from .models import Certificate, Enrolment
+from .models import AuditEvent, Certificate, Enrolment
 
 register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
+register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
 
 
 @hooks.register("register_admin_viewset")
@@ -31,6 +35,16 @@ def register_certificates():
 @hooks.register("register_admin_viewset")
 def register_accommodations():
     return QuizAccommodationViewSet("quiz_accommodations")
+
+
+@hooks.register("register_admin_viewset")
+def register_audit_log():
+    return AuditEventViewSet("audit_log")
+
+
+@hooks.register("register_admin_viewset")
+def register_delegations():
+    return UnitDelegationViewSet("delegations")
 
 
 @hooks.register("register_admin_urls")

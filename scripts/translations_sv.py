@@ -546,6 +546,10 @@ SV = {
     "The form has errors": "Formuläret har fel",
     "Upload and show the dry run": "Ladda upp och visa provkörningen",
     "This full import would deactivate %(count)s of %(active)s active staff (%(percent)s %%), more than 5 %%. Confirm the deactivations to apply it. Nothing was imported.": "Den här fullständiga importen skulle inaktivera %(count)s av %(active)s aktiva medarbetare (%(percent)s %%), mer än 5 %%. Bekräfta inaktiveringarna för att genomföra den. Inget importerades.",
+    "Audit log": "Händelselogg",
+    "Delegate (username)": "Ersättare (användarnamn)",
+    "The period must end on or after its start.": "Perioden måste sluta samma dag som den börjar eller senare.",
+    "Delegations": "Delegeringar",
 }
 
 SV_PLURAL = {

@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from cms.roles import HR_AUTHORS, ensure_hr_author_group
+from cms.roles import (
+    HR_ADMINISTRATORS,
+    HR_AUTHORS,
+    ensure_hr_admin_group,
+    ensure_hr_author_group,
+)
 
 
 class Command(BaseCommand):
@@ -8,4 +13,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ensure_hr_author_group()
-        self.stdout.write(self.style.SUCCESS(f"Group '{HR_AUTHORS}' is in place."))
+        ensure_hr_admin_group()
+        for name in (HR_AUTHORS, HR_ADMINISTRATORS):
+            self.stdout.write(self.style.SUCCESS(f"Group '{name}' is in place."))
