@@ -550,6 +550,9 @@ SV = {
     "Delegate (username)": "Ersättare (användarnamn)",
     "The period must end on or after its start.": "Perioden måste sluta samma dag som den börjar eller senare.",
     "Delegations": "Delegeringar",
+    '%s minutes left.': '%s minuter kvar.',
+    '1 minute left.': '1 minut kvar.',
+    'Time is up. Your answers are being submitted.': 'Tiden är slut. Dina svar lämnas in.',
 }
 
 SV_PLURAL = {
@@ -583,7 +586,17 @@ SV_PLURAL = {
 
 
 def main():
-    path = Path(__file__).resolve().parents[1] / "locale/sv/LC_MESSAGES/django.po"
+    folder = Path(__file__).resolve().parents[1] / "locale/sv/LC_MESSAGES"
+    missing = []
+    for name in ("django.po", "djangojs.po"):
+        if (folder / name).exists():
+            missing += translate(folder / name)
+    if missing:
+        print("Untranslated:", *missing, sep="\n  ")
+        sys.exit(1)
+
+
+def translate(path):
     po = polib.pofile(str(path))
     po.metadata["Language"] = "sv"
     po.metadata["Plural-Forms"] = "nplurals=2; plural=(n != 1);"
@@ -612,9 +625,7 @@ def main():
             entry.msgstr = ""
             missing.append(entry.msgid)
     po.save()
-    if missing:
-        print("Untranslated:", *missing, sep="\n  ")
-        sys.exit(1)
+    return missing
 
 
 if __name__ == "__main__":

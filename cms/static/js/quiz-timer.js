@@ -8,12 +8,13 @@
   if (!timer || !form) return;
   var value = timer.querySelector("[data-timer-value]");
   var announce = timer.querySelector("[data-timer-announce]");
-  var lang = document.documentElement.lang || "sv";
+  // Translated through Django's JavaScript catalogue (loaded before this file).
+  var gettext = window.gettext || function (text) { return text; };
   var texts = {
-    sv: { left: "%s minuter kvar.", one: "1 minut kvar.", up: "Tiden är slut. Dina svar lämnas in." },
-    en: { left: "%s minutes left.", one: "1 minute left.", up: "Time is up. Your answers are being submitted." }
-  }[lang.slice(0, 2)] || null;
-  texts = texts || { left: "%s minutes left.", one: "1 minute left.", up: "Time is up." };
+    left: gettext("%s minutes left."),
+    one: gettext("1 minute left."),
+    up: gettext("Time is up. Your answers are being submitted.")
+  };
   var endsAt = Date.now() + 1000 * (parseInt(timer.getAttribute("data-seconds-left"), 10) || 0);
   var announced = {};
 
