@@ -60,3 +60,12 @@ def test_bad_report_gets_a_message_and_saves_nothing(client, catalogue, data):
     assert response.status_code == 400
     assert 'class="error-summary"' in response.content.decode()
     assert not AccessibilityReport.objects.exists()
+
+
+def test_field_errors_are_tied_to_their_fields(client, catalogue):
+    response = client.post(statement_url(), {"description": "", "email": "fel"})
+    html = response.content.decode()
+    assert 'aria-describedby="id_description_error0"' in html
+    assert 'id="id_description_error0"' in html
+    assert 'aria-describedby="id_email_error0"' in html
+    assert html.count('aria-invalid="true"') == 2
