@@ -94,16 +94,21 @@ class CertificateViewSet(ModelViewSet):
         return RevokeCertificateForm
 
 
-class AccommodationForm(WagtailAdminModelForm):
-    learner = forms.ModelChoiceField(
+def person_by_username(label):
+    """A person typed by username: a select of 40,000 people is no choice."""
+    return forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True),
         to_field_name="username",
         widget=forms.TextInput,
-        label=_("Person (username)"),
+        label=label,
         error_messages={
             "invalid_choice": _("There is no active person with that username.")
         },
     )
+
+
+class AccommodationForm(WagtailAdminModelForm):
+    learner = person_by_username(_("Person (username)"))
 
     class Meta:
         model = QuizAccommodation
@@ -193,15 +198,7 @@ class AuditEventViewSet(ModelViewSet):
 
 
 class DelegationForm(WagtailAdminModelForm):
-    delegate = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True),
-        to_field_name="username",
-        widget=forms.TextInput,
-        label=_("Delegate (username)"),
-        error_messages={
-            "invalid_choice": _("There is no active person with that username.")
-        },
-    )
+    delegate = person_by_username(_("Delegate (username)"))
 
     class Meta:
         model = UnitDelegation

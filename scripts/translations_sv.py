@@ -550,9 +550,9 @@ SV = {
     "Delegate (username)": "Ersättare (användarnamn)",
     "The period must end on or after its start.": "Perioden måste sluta samma dag som den börjar eller senare.",
     "Delegations": "Delegeringar",
-    '%s minutes left.': '%s minuter kvar.',
-    '1 minute left.': '1 minut kvar.',
-    'Time is up. Your answers are being submitted.': 'Tiden är slut. Dina svar lämnas in.',
+    "%s minutes left.": "%s minuter kvar.",
+    "1 minute left.": "1 minut kvar.",
+    "Time is up. Your answers are being submitted.": "Tiden är slut. Dina svar lämnas in.",
 }
 
 SV_PLURAL = {
