@@ -90,6 +90,8 @@ HR_ADMIN_PERMISSIONS = [
     ("learners", "change_unitdelegation"),
     ("learners", "delete_unitdelegation"),
     ("learners", "view_unitdelegation"),
+    # Completions from before go-live or done elsewhere.
+    ("learners", "record_completion"),
     # The audit log, read only.
     ("learners", "view_auditevent"),
     ("learners", "revoke_certificate"),

@@ -161,6 +161,8 @@ class UnitDelegation(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    wagtail_reference_index_ignore = True  # a record, not content
+
     class Meta:
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
@@ -202,6 +204,10 @@ class AuditEvent(models.Model):
     details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
+    # Records, not content: Wagtail's "usage" index need not track them, and
+    # writes stay cheap (an index update per certificate at city scale).
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
@@ -238,6 +244,32 @@ class Enrolment(models.Model):
     registration = models.UUIDField(
         _("registration"), default=uuid.uuid4, unique=True, editable=False
     )
+
+    class Source(models.TextChoices):
+        PLATFORM = "platform", _("Taken here")
+        IMPORTED = "imported", _("Imported from earlier records")
+        EXTERNAL = "external", _("Training done elsewhere")
+
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.PLATFORM
+    )
+    note = models.TextField(_("note"), blank=True)
+    attachment = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("attachment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -247,6 +279,12 @@ class Enrolment(models.Model):
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
+        permissions = [
+            (
+                "record_completion",
+                _("Can record completions done before go-live or elsewhere"),
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "course", "cycle"], name="enrolment_unique_cycle"
@@ -504,6 +542,8 @@ class QuizAccommodation(models.Model):
     )
     created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 
+    wagtail_reference_index_ignore = True  # a record, not content
+
     class Meta:
         verbose_name = _("quiz accommodation")
         verbose_name_plural = _("quiz accommodations")
@@ -570,6 +610,8 @@ class Certificate(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    wagtail_reference_index_ignore = True  # a record, not content
 
     class Meta:
         verbose_name = _("certificate")

@@ -20,6 +20,7 @@ from .admin_views import (
     UnitDelegationViewSet,
     quiz_results,
 )
+from .history_views import can_record, record_completion
 from .import_views import import_apply, import_upload
 from .models import AuditEvent, Certificate, Enrolment
 
@@ -132,4 +133,24 @@ class HrImportMenuItem(MenuItem):
 def register_hr_import_menu_item():
     return HrImportMenuItem(
         _("HR import"), reverse("hr_import"), icon_name="upload", order=320
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_record_completion_url():
+    return [path("record-completion/", record_completion, name="record_completion")]
+
+
+class RecordCompletionMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_record(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_record_completion_menu_item():
+    return RecordCompletionMenuItem(
+        _("Record a completion"),
+        reverse("record_completion"),
+        icon_name="tick",
+        order=330,
     )

@@ -553,6 +553,44 @@ SV = {
     "%s minutes left.": "%s minuter kvar.",
     "1 minute left.": "1 minut kvar.",
     "Time is up. Your answers are being submitted.": "Tiden är slut. Dina svar lämnas in.",
+    "You may not record completions.": "Du får inte registrera genomförda kurser.",
+    "Unknown source.": "Okänd källa.",
+    "The date is in the future.": "Datumet ligger i framtiden.",
+    "%(rows)s rows: %(to_record)s to record, %(already_recorded)s already recorded, %(errors)s bad rows, %(warnings)s warnings.": "%(rows)s rader: %(to_record)s att registrera, %(already_recorded)s redan registrerade, %(errors)s felaktiga rader, %(warnings)s varningar.",
+    "“%(value)s” is not a date as YYYY-MM-DD.": "”%(value)s” är inget datum på formen ÅÅÅÅ-MM-DD.",
+    "The date %(date)s is in the future.": "Datumet %(date)s ligger i framtiden.",
+    "The same completion is also on row %(row)s.": "Samma genomförande finns också på rad %(row)s.",
+    "The employee number %(number)s is unknown.": "Anställningsnumret %(number)s är okänt.",
+    "There is no course “%(slug)s”.": "Det finns ingen kurs ”%(slug)s”.",
+    "The course “%(slug)s” is not published.": "Kursen ”%(slug)s” är inte publicerad.",
+    "%(count)s published courses have the address “%(slug)s”: %(titles)s. Give one of them another address.": "%(count)s publicerade kurser har adressen ”%(slug)s”: %(titles)s. Ge en av dem en annan adress.",
+    "A later completion (%(date)s) is already recorded; this one is recorded as a further cycle.": "Ett senare genomförande (%(date)s) är redan registrerat; det här registreras som en ytterligare omgång.",
+    "Choose a published course.": "Välj en publicerad kurs.",
+    "Completed on": "Genomförd den",
+    "The day the training was completed (YYYY-MM-DD).": "Dagen då utbildningen genomfördes (ÅÅÅÅ-MM-DD).",
+    "Enter a date as YYYY-MM-DD.": "Ange ett datum på formen ÅÅÅÅ-MM-DD.",
+    "What was done": "Vad som genomfördes",
+    "What the training was and where, for example “Klassrumsutbildning 2026-03-04”.": "Vilken utbildningen var och var, till exempel ”Klassrumsutbildning 2026-03-04”.",
+    "Attachment (optional)": "Bilaga (frivillig)",
+    "For example a course certificate or a list of participants (PDF, Word, OpenDocument, Excel or text).": "Till exempel ett kursintyg eller en deltagarlista (PDF, Word, OpenDocument, Excel eller text).",
+    "Say what was done, and where.": "Ange vad som genomfördes, och var.",
+    "Files of this type cannot be attached. Allowed: %(types)s.": "Filer av den här typen kan inte bifogas. Tillåtna: %(types)s.",
+    "%(person)s already has a completion of this course on %(date)s. Nothing was recorded.": "%(person)s har redan ett genomförande av kursen %(date)s. Inget registrerades.",
+    "%(course)s completed on %(date)s by %(person)s": "%(course)s genomförd %(date)s av %(person)s",
+    "The completion of %(course)s by %(person)s is recorded.": "Genomförandet av %(course)s för %(person)s är registrerat.",
+    "Taken here": "Genomförd här",
+    "Imported from earlier records": "Importerad från tidigare register",
+    "Training done elsewhere": "Utbildning genomförd på annat håll",
+    "source": "källa",
+    "attachment": "bilaga",
+    "recorded by": "registrerad av",
+    "Can record completions done before go-live or elsewhere": "Kan registrera genomförda kurser från före starten eller från annat håll",
+    "Record a completion": "Registrera ett genomförande",
+    "Record training that a person has done elsewhere, for example a classroom day or an external course. It counts like a completion here: the course is completed and its certificate issued, valid from the date given.": "Registrera utbildning som en person har genomfört på annat håll, till exempel en klassrumsdag eller en extern kurs. Den räknas som ett genomförande här: kursen blir slutförd och intyget utfärdas, giltigt från det angivna datumet.",
+    "The form has errors. Nothing was recorded.": "Formuläret har fel. Inget registrerades.",
+    "Record the completion": "Registrera genomförandet",
+    "Recorded by HR: training done elsewhere.": "Registrerat av HR: utbildningen genomfördes på annat håll.",
+    "Recorded by HR from earlier records.": "Registrerat av HR från tidigare register.",
 }
 
 SV_PLURAL = {
@@ -604,10 +642,12 @@ def translate(path):
     for entry in po:
         if entry.obsolete:
             continue
+        # makemessages' guesses from similar strings are never trusted.
+        entry.previous_msgid = None
+        entry.previous_msgid_plural = None
+        entry.previous_msgctxt = None
         if "fuzzy" in entry.flags:
-            # makemessages' guess from a similar string: never trust it.
             entry.flags.remove("fuzzy")
-            entry.previous_msgid = None
             entry.msgstr = ""
             entry.msgstr_plural = dict.fromkeys(entry.msgstr_plural, "")
         # The tables here are the source of truth: a string not in them is

@@ -46,6 +46,15 @@ def pytest_sessionstart(session):
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _admin_viewsets_registered():
+    """Load the URLconf (and so Wagtail's admin viewsets) before any test, as
+    a running server has: query counts must not depend on test order."""
+    from django.urls import reverse
+
+    reverse("wagtailadmin_home")
+
+
 @pytest.fixture
 def home(db):
     root = Page.get_first_root_node()

@@ -4,6 +4,7 @@ Each action is atomic, checks permission, and enqueues side effects on commit.
 """
 
 from .certificates import issue_certificate, revoke_certificate
+from .history import record_completion_elsewhere
 from .learning import (
     MAX_SECONDS_PER_UPDATE,
     complete_enrolment_if_done,
@@ -29,6 +30,7 @@ __all__ = [
     "complete_enrolment_if_done",
     "enrol_learner",
     "issue_certificate",
+    "record_completion_elsewhere",
     "record_lesson_progress",
     "reevaluate_course_completions",
     "required_lesson_ids",
