@@ -18,6 +18,7 @@ from .querysets import (
     OrgUnitManager,
     StaffProfileQuerySet,
 )
+from .storage import private_storage
 
 
 class OrgUnit(MP_Node):
@@ -598,7 +599,11 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     language = models.CharField(_("language"), max_length=5, default="sv")
     pdf = models.FileField(
-        _("PDF"), upload_to="certificates/%Y/%m/", blank=True, max_length=300
+        _("PDF"),
+        upload_to="certificates/%Y/%m/",
+        storage=private_storage,
+        blank=True,
+        max_length=300,
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)

@@ -146,8 +146,12 @@ MEDIA_URL = "/media/"
 # Serve uploaded media from Django (demo and tests); production puts a web
 # server or object storage in front instead.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
+# Personal records (certificate PDFs): outside MEDIA_ROOT, so no web server
+# serves them; they are only ever sent by a view that checks who asks.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "learners.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

@@ -21,6 +21,9 @@ EMAIL_BACKEND = os.environ.get(
 CELERY_TASK_ALWAYS_EAGER = env_bool("KOMPETENS_CELERY_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "test-media"))
+PRIVATE_MEDIA_ROOT = Path(
+    os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "test-private")
+)
 STORAGES["staticfiles"] = {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

@@ -212,3 +212,17 @@ def test_a_quiz_must_be_passed_before_the_course_completes(holder, course):
     enrolment.refresh_from_db()
     assert enrolment.completed_at is not None
     assert Certificate.objects.filter(enrolment=enrolment).count() == 1
+
+
+def test_certificate_pdfs_are_stored_outside_the_public_media_folder(
+    client, holder, course, settings
+):
+    certificate = complete(holder, course)
+    render_certificate_pdf(certificate.pk)
+    certificate.refresh_from_db()
+    path = certificate.pdf.path
+    assert path.startswith(str(settings.PRIVATE_MEDIA_ROOT))
+    assert not path.startswith(str(settings.MEDIA_ROOT))
+    with pytest.raises(ValueError):
+        certificate.pdf.url  # noqa: B018 - no public URL exists
+    assert client.get(f"/media/{certificate.pdf.name}").status_code == 404
