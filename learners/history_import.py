@@ -36,6 +36,7 @@ from .hr_import import (
     ImportFileError,
     ImportRefused,
     Problem,
+    _check_common,
     _db_lock,
     _parse_date,
     _text,
@@ -133,34 +134,9 @@ def _read_rows(plan, table, today):
         employee_number = _text(values.get("employee_number")).strip()
         slug = _text(values.get("course")).strip().strip("/").lower()
         note = _text(values.get("note")).strip()
-        ok = True
-        if "__extra__" in values:
-            _bad(
-                plan,
-                number,
-                employee_number,
-                _("The row has more cells than the header row has columns."),
-            )
-            ok = False
-        for column in HISTORY_REQUIRED:
-            if not values.get(column):
-                _bad(
-                    plan,
-                    number,
-                    employee_number,
-                    _("The required value “%(column)s” is empty.") % {"column": column},
-                )
-                ok = False
-        for column, limit in MAX_LENGTHS.items():
-            if len(_text(values.get(column))) > limit:
-                _bad(
-                    plan,
-                    number,
-                    employee_number,
-                    _("“%(column)s” is longer than %(limit)s characters.")
-                    % {"column": column, "limit": limit},
-                )
-                ok = False
+        ok = _check_common(
+            plan, number, values, HISTORY_REQUIRED, employee_number, MAX_LENGTHS
+        )
         completed_on = None
         raw_date = values.get("completed_on")
         if raw_date:

@@ -399,7 +399,9 @@ def _warn(plan, row, key, message):
     plan.warnings.append(Problem(row, key, message))
 
 
-def _check_common(plan, number, values, required, key):
+def _check_common(plan, number, values, required, key, max_lengths=None):
+    """Checks every kind of file shares: extra cells, empty required values,
+    over-long values. Records bad rows on the plan; False if any."""
     ok = True
     if "__extra__" in values:
         _bad(
@@ -418,7 +420,7 @@ def _check_common(plan, number, values, required, key):
                 _("The required value “%(column)s” is empty.") % {"column": column},
             )
             ok = False
-    for column, limit in MAX_LENGTHS.items():
+    for column, limit in (max_lengths or MAX_LENGTHS).items():
         value = values.get(column)
         if isinstance(value, str) and len(value) > limit:
             _bad(

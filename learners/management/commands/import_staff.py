@@ -1,43 +1,20 @@
 """Import staff from the HR system's export: a dry run unless --apply."""
 
-from pathlib import Path
-
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
-
 from learners import hr_import
 from learners.hr_import import STAFF
+from learners.management.importing import FileImportCommand
 
-SHOWN_PER_LIST = 20
 
-
-class HrImportCommand(BaseCommand):
+class HrImportCommand(FileImportCommand):
     kind = None
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV or XLSX file (see docs/hr-import.md)")
+    def add_import_arguments(self, parser):
         parser.add_argument(
             "--mode",
             required=True,
             choices=hr_import.MODES,
             help="full: what is missing from the file is deactivated; "
             "partial: only the rows in the file are touched.",
-        )
-        parser.add_argument(
-            "--apply",
-            action="store_true",
-            help="Apply the import. Without it, only the dry-run plan is printed.",
-        )
-        parser.add_argument(
-            "--actor",
-            help="User name recorded in the audit log as the one importing.",
-        )
-        parser.add_argument(
-            "--show",
-            type=int,
-            default=SHOWN_PER_LIST,
-            help="How many entries of each list to print (bad rows: all).",
         )
         if self.kind == STAFF:
             parser.add_argument(
@@ -47,41 +24,32 @@ class HrImportCommand(BaseCommand):
                 "active staff.",
             )
 
-    def handle(self, *args, file, mode, apply, actor, show, **options):
-        path = Path(file)
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error}") from error
-        user = None
-        if actor:
-            user = get_user_model().objects.filter(username=actor).first()
-            if user is None:
-                raise CommandError(f"There is no user named {actor!r}.")
+    def plan(self, user, content, filename, options):
+        return hr_import.plan_import(
+            user, self.kind, content, filename, options["mode"]
+        )
+
+    def apply(self, user, content, filename, options):
         confirm = options.get("confirm_deactivations", False)
-        try:
-            if apply:
-                plan = hr_import.apply_import(
-                    user, self.kind, content, path.name, mode, confirm
-                )
-            else:
-                plan = hr_import.plan_import(user, self.kind, content, path.name, mode)
-        except PermissionDenied as error:
-            raise CommandError(f"{actor} may not import {self.kind}.") from error
-        except hr_import.ImportRefused as refused:
-            self.print_plan(refused.plan, show)
-            raise CommandError(refused.message) from refused
-        self.print_plan(plan, show)
-        if apply:
-            self.stdout.write(self.style.SUCCESS(f"Applied. {plan.summary()}"))
-        else:
-            self.stdout.write(
-                "Dry run: nothing was changed. Run again with --apply to apply."
+        return hr_import.apply_import(
+            user, self.kind, content, filename, options["mode"], confirm
+        )
+
+    def refused_message(self, actor):
+        return f"{actor} may not import {self.kind}."
+
+    def print_entries(self, plan, show):
+        self.stdout.write(f"{self.kind}, {plan.mode} import. {plan.summary()}")
+
+        def describe(entry):
+            where = f"row {entry.row}: " if entry.row else ""
+            changes = "; ".join(
+                f"{label} {old} → {new}" for label, old, new in entry.changes
+            )
+            return f"{where}{entry.key} {entry.name}" + (
+                f" ({changes})" if changes else ""
             )
 
-    def print_plan(self, plan, show):
-        self.stdout.write(f"{plan.filename} (SHA-256 {plan.sha256})")
-        self.stdout.write(f"{self.kind}, {plan.mode} import. {plan.summary()}")
         for title, entries in (
             ("Created", plan.created),
             ("Changed", plan.changed),
@@ -89,20 +57,7 @@ class HrImportCommand(BaseCommand):
             ("Deactivated", plan.deactivated),
             ("Reactivated", plan.reactivated),
         ):
-            if not entries:
-                continue
-            self.stdout.write(f"{title}: {len(entries)}")
-            for entry in entries[:show]:
-                where = f"row {entry.row}: " if entry.row else ""
-                changes = "; ".join(
-                    f"{label} {old} → {new}" for label, old, new in entry.changes
-                )
-                self.stdout.write(
-                    f"  {where}{entry.key} {entry.name}"
-                    + (f" ({changes})" if changes else "")
-                )
-            if len(entries) > show:
-                self.stdout.write(f"  … and {len(entries) - show} more")
+            self.print_list(title, entries, show, describe)
         if plan.needs_confirmation:
             self.stdout.write(
                 self.style.WARNING(
@@ -111,14 +66,6 @@ class HrImportCommand(BaseCommand):
                     f"({plan.deactivation_percent} %): --confirm-deactivations "
                     "is needed to apply it."
                 )
-            )
-        for problem in plan.warnings:
-            self.stdout.write(
-                self.style.WARNING(f"Warning, row {problem.row}: {problem.message}")
-            )
-        for problem in plan.errors:
-            self.stdout.write(
-                self.style.ERROR(f"Bad row {problem.row}: {problem.message}")
             )
 
 
