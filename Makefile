@@ -25,7 +25,8 @@ install: $(PY)
 system-deps:
 	@bash scripts/system-deps.sh
 
-demo: install system-deps
+demo: install
+	bash scripts/system-deps.sh demo
 	bash scripts/demo.sh $(PORT)
 
 test: install system-deps

@@ -5,9 +5,12 @@
 #   libpango-1.0-0, libpangoft2-1.0-0 - WeasyPrint's text layout (certificate PDFs)
 #   fonts-dejavu-core - a font with å, ä, ö for the certificates
 set -euo pipefail
+# `system-deps.sh demo` installs only what the running platform needs.
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+if [ "${1:-}" != "demo" ]; then
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+fi
 for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
