@@ -1242,4 +1242,9 @@ def apply_import(
                 ),
             },
         )
+        if plan.has_changes:
+            # People joined, moved or left: their assignments follow.
+            from .tasks import sweep_assignments
+
+            sweep_assignments.delay_on_commit()
     return plan

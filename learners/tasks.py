@@ -245,3 +245,25 @@ def send_invitation(user_id):
             "site_url": settings.SITE_URL,
         },
     )
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def evaluate_course_assignments(course_id):
+    """One course's assignments brought in step with its rules (idempotent)."""
+    from .actions.assignments import evaluate_course
+
+    return evaluate_course(course_id).counts()
+
+
+@shared_task(ignore_result=True)
+def sweep_assignments():
+    """Nightly, and after every HR import: every course with rules or open
+    assignments is re-evaluated in its own small task — catch-up for people
+    who entered an audience, withdrawal for those who left it, renewals that
+    fall due, leave and ended exemptions."""
+    from .actions.assignments import courses_to_evaluate
+
+    course_ids = courses_to_evaluate()
+    for course_id in course_ids:
+        evaluate_course_assignments.delay(course_id)
+    return len(course_ids)

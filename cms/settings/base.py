@@ -220,6 +220,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="5-59/10"),
         "options": {"expires": 9 * 60},
     },
+    # Assignment rules re-evaluated nightly (catch-up, withdrawal, renewals,
+    # leave, ended exemptions), in the city's night.
+    "assignments-nightly": {
+        "task": "learners.tasks.sweep_assignments",
+        "schedule": crontab(hour=2, minute=15),
+        "options": {"expires": 3 * 60 * 60},
+    },
 }
 
 # --- Wagtail ---------------------------------------------------------------

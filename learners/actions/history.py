@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from courses.models import CoursePage
 
 from ..models import Enrolment
+from .assignments import mark_completed
 from .certificates import issue_certificate
 
 
@@ -69,4 +70,5 @@ def record_completion_elsewhere(
         enrolment.recorded_by = actor
         enrolment.save()
         issue_certificate(enrolment)
+        mark_completed(enrolment)
     return enrolment

@@ -158,6 +158,7 @@ def complete_enrolment_if_done(enrolment: Enrolment) -> bool:
     completed it.
     """
     from ..tasks import send_course_completed_email
+    from .assignments import mark_completed
     from .certificates import issue_certificate
 
     with transaction.atomic():
@@ -184,6 +185,7 @@ def complete_enrolment_if_done(enrolment: Enrolment) -> bool:
         locked.save(update_fields=["completed_at"])
         enrolment.completed_at = locked.completed_at
         issue_certificate(locked)
+        mark_completed(locked)
         send_course_completed_email.delay_on_commit(locked.pk)
         return True
 

@@ -265,3 +265,21 @@ def make_staff(username, unit=None, line_manager=None, **fields):
         **fields,
     )
     return user
+
+
+def make_rule(course, *, units=(), units_only=(), people=(), active=False, **fields):
+    """An assignment rule. `active=True` activates it as HR would (evaluated)."""
+    from learners.actions.assignments import evaluate_course
+    from learners.models import AssignmentRule
+
+    fields.setdefault("name", f"Regel för {course.title}")
+    fields.setdefault("due_days", 30)
+    rule = AssignmentRule.objects.create(course=course, **fields)
+    rule.units_with_subtree.set(units)
+    rule.units_only.set(units_only)
+    rule.people.set(people)
+    if active:
+        AssignmentRule.objects.filter(pk=rule.pk).update(active=True)
+        rule.active = True
+        evaluate_course(course.pk)
+    return rule

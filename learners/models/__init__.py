@@ -12,13 +12,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
-from .querysets import (
+from ..querysets import (
     EnrolmentQuerySet,
     LessonProgressQuerySet,
     OrgUnitManager,
     StaffProfileQuerySet,
 )
-from .storage import private_storage
+from ..storage import private_storage
 
 
 class OrgUnit(MP_Node):
@@ -188,6 +188,8 @@ class AuditEvent(models.Model):
         IMPORT_HISTORY = "import_history", _("Imported past completions")
         MANUAL_RECORD = "manual_record", _("Recorded training done elsewhere")
         RULE_CHANGE = "rule_change", _("Changed an assignment rule")
+        EXEMPTION = "exemption", _("Exempted a person from a course")
+        RETAKE = "retake", _("Required a course to be taken again")
         DELEGATION = "delegation", _("Delegated a unit")
         VIEW_REPORT = "view_report", _("Viewed a report")
         EXPORT_REPORT = "export_report", _("Exported a report")
@@ -662,3 +664,29 @@ class Certificate(models.Model):
         if self.valid_until and day > self.valid_until:
             return self.State.EXPIRED
         return self.State.VALID
+
+
+from .assignments import (  # noqa: E402 - the models package's second module
+    Assignment,
+    AssignmentRule,
+    CalendarFeed,
+    Exemption,
+)
+
+__all__ = [
+    "Assignment",
+    "AssignmentRule",
+    "AuditEvent",
+    "CalendarFeed",
+    "Certificate",
+    "Enrolment",
+    "Exemption",
+    "LessonProgress",
+    "Notification",
+    "OrgUnit",
+    "QuizAccommodation",
+    "QuizAttempt",
+    "QuizResponse",
+    "StaffProfile",
+    "UnitDelegation",
+]
