@@ -166,7 +166,8 @@ def _staff_matching(spec: RuleSpec, today, units):
             criteria &= titles
         if spec.new_starters_from:
             criteria &= Q(start_date__gte=spec.new_starters_from)
-        audience = criteria | people
+        # An empty Q() OR'ed with anything is that thing, not "everyone".
+        audience = criteria | people if criteria else Q()
     else:
         audience = people
     return (
