@@ -99,6 +99,17 @@ HR_ADMIN_PERMISSIONS = [
     ("learners", "change_quizaccommodation"),
     ("learners", "delete_quizaccommodation"),
     ("learners", "view_quizaccommodation"),
+    # Mandatory training: rules, exemptions, retakes. A coordinator's rules
+    # are limited to their administration (learners.rule_views).
+    ("learners", "add_assignmentrule"),
+    ("learners", "change_assignmentrule"),
+    ("learners", "delete_assignmentrule"),
+    ("learners", "view_assignmentrule"),
+    ("learners", "add_exemption"),
+    ("learners", "change_exemption"),
+    ("learners", "delete_exemption"),
+    ("learners", "view_exemption"),
+    ("learners", "require_retake"),
 ]
 
 

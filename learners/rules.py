@@ -60,6 +60,7 @@ class RuleSpec:
     grace_days: int = 14
     recurrence: str = Rule.Recurrence.NONE
     renew_days_before: int = 30
+    scope_path: str = ""  # a coordinator's administration; "" for the city
 
     @classmethod
     def of(cls, rule, *, subtree_ids=None, only_ids=None, people_ids=None):
@@ -86,6 +87,7 @@ class RuleSpec:
             grace_days=rule.grace_days or 0,
             recurrence=rule.recurrence,
             renew_days_before=rule.renew_days_before or 0,
+            scope_path=rule.scope_unit.path if rule.scope_unit_id else "",
         )
 
     @property
@@ -115,6 +117,7 @@ class RuleSpec:
 def active_specs(course_id):
     rules = (
         Rule.objects.filter(course_id=course_id, active=True)
+        .select_related("scope_unit")
         .prefetch_related("units_with_subtree", "units_only", "people")
         .order_by("pk")
     )
@@ -170,6 +173,8 @@ def _staff_matching(spec: RuleSpec, today, units):
         audience = criteria | people if criteria else Q()
     else:
         audience = people
+    if spec.scope_path:
+        audience &= Q(unit__path__startswith=spec.scope_path)
     return (
         StaffProfile.objects.filter(user__is_active=True)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))

@@ -10,7 +10,7 @@ from wagtail.permissions import register_permission_policy
 
 from courses.models import QuizPage
 
-from . import hr_import
+from . import hr_import, rule_views
 from .admin_views import (
     AuditEventViewSet,
     CertificatePermissionPolicy,
@@ -153,4 +153,81 @@ def register_record_completion_menu_item():
         reverse("record_completion"),
         icon_name="tick",
         order=330,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_assignment_urls():
+    return [
+        path("assignment-rules/", rule_views.rule_index, name="assignment_rules"),
+        path(
+            "assignment-rules/new/", rule_views.rule_create, name="assignment_rule_add"
+        ),
+        path(
+            "assignment-rules/<int:pk>/",
+            rule_views.rule_edit,
+            name="assignment_rule_edit",
+        ),
+        path(
+            "assignment-rules/<int:pk>/preview/",
+            rule_views.rule_preview,
+            name="assignment_rule_preview",
+        ),
+        path(
+            "assignment-rules/<int:pk>/activate/",
+            rule_views.rule_activate,
+            name="assignment_rule_activate",
+        ),
+        path(
+            "assignment-rules/<int:pk>/deactivate/",
+            rule_views.rule_deactivate,
+            name="assignment_rule_deactivate",
+        ),
+        path(
+            "assignment-rules/<int:pk>/delete/",
+            rule_views.rule_delete,
+            name="assignment_rule_delete",
+        ),
+        path("exemptions/", rule_views.exemption_index, name="exemptions"),
+        path("exemptions/add/", rule_views.exemption_add, name="exemption_add"),
+        path(
+            "exemptions/<int:pk>/end/",
+            rule_views.exemption_end,
+            name="exemption_end",
+        ),
+        path("require-retake/", rule_views.require_retake, name="require_retake"),
+    ]
+
+
+class RulesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return rule_views.can_manage_rules(request.user)
+
+
+class RetakeMenuItem(MenuItem):
+    def is_shown(self, request):
+        return rule_views.can_require_retake(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_assignment_rules_menu_item():
+    return RulesMenuItem(
+        _("Assignment rules"),
+        reverse("assignment_rules"),
+        icon_name="list-ul",
+        order=290,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_exemptions_menu_item():
+    return RulesMenuItem(
+        _("Exemptions"), reverse("exemptions"), icon_name="pick", order=295
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_retake_menu_item():
+    return RetakeMenuItem(
+        _("Require a retake"), reverse("require_retake"), icon_name="rotate", order=296
     )

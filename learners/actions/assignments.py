@@ -258,6 +258,23 @@ def deactivate_rule(actor, rule: AssignmentRule, today=None) -> Plan:
     return plan
 
 
+def delete_rule(actor, rule: AssignmentRule):
+    """Delete an inactive rule. Its assignments keep their history: the
+    reasons stored on them name it."""
+    _require(actor, "learners.delete_assignmentrule")
+    if rule.active:
+        raise ValidationError(_("Deactivate the rule before deleting it."))
+    with transaction.atomic():
+        _audit(
+            actor,
+            AuditEvent.Action.RULE_CHANGE,
+            _("Deleted the rule “%(rule)s”") % {"rule": rule.name},
+            rule=rule.pk,
+            change="delete",
+        )
+        rule.delete()
+
+
 def preview_rule(rule: AssignmentRule, spec: RuleSpec, today=None) -> Plan:
     """What activating `spec` (a draft, or an active rule's edit) would change:
     the plan of the course's active rules with this one in its new form."""

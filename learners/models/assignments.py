@@ -45,6 +45,17 @@ class AssignmentRule(models.Model):
         _("activated at"), null=True, blank=True, editable=False
     )
 
+    # A coordinator's rule reaches only their administration; empty: the city.
+    # PROTECT: widening a rule to the whole city must never happen by accident.
+    scope_unit = models.ForeignKey(
+        "learners.OrgUnit",
+        verbose_name=_("limited to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     everyone = models.BooleanField(
         _("all staff"),
         default=False,
