@@ -426,3 +426,23 @@ def test_demo_quizzes_can_be_passed():
         response = client.get(result_url)
         assert response.status_code == 200
         assert "review__explanation" in response.content.decode()
+
+
+def test_demo_has_staff_a_team_and_required_training():
+    from learners.models import Assignment, AssignmentRule, StaffProfile
+
+    load_demo()
+    rule = AssignmentRule.objects.get()
+    assert rule.active
+    assigned = dict(Assignment.objects.values_list("person__username", "state"))
+    assert assigned == dict.fromkeys(
+        ("anna", "chef", "hr", "ali", "berit", "carlos"), "open"
+    )
+    carlos = Assignment.objects.get(person__username="carlos")
+    anna = Assignment.objects.get(person__username="anna")
+    assert carlos.due_date > anna.due_date  # on leave: due after the return
+    chef = get_user_model().objects.get(username="chef")
+    team = set(
+        StaffProfile.objects.in_scope_of(chef).values_list("user__username", flat=True)
+    )
+    assert {"anna", "ali", "berit", "carlos"} <= team

@@ -588,3 +588,29 @@ def test_evaluate_all_covers_every_course_and_is_idempotent(catalogue, org):
         not any(v for k, v in c.items() if k != "matched")
         for c in evaluate_all().values()
     )
+
+
+def test_an_hr_import_reevaluates_every_course(
+    course, org, django_capture_on_commit_callbacks
+):
+    """Joiners, movers and leavers from the HR file reach the assignments
+    (the sweep runs on commit; eager in unit tests, a worker in production)."""
+    from learners import hr_import
+    from tests.learners.test_hr_import import STAFF_HEADER, csv_bytes, staff_row
+
+    make_staff("stays", unit=org["A1N"])
+    make_staff("mover", unit=org["A1N"])
+    make_rule(course, units=[org["A"]], active=True)
+    content = csv_bytes(
+        STAFF_HEADER,
+        staff_row("E-stays", unit="A1N"),
+        staff_row("E-mover", unit="B"),
+        staff_row("E-joiner", unit="A1S"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        hr_import.apply_import(None, "staff", content, "personal.csv", "partial")
+    states = {
+        a.person.staff_profile.employee_number: a.state
+        for a in Assignment.objects.select_related("person__staff_profile")
+    }
+    assert states == {"E-stays": "open", "E-mover": "withdrawn", "E-joiner": "open"}

@@ -18,6 +18,7 @@ internet.
 """
 
 import uuid
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -35,7 +36,7 @@ from wagtail.utils.file import hash_filelike
 from wagtailmedia import get_media_model
 
 from cms.models import AccessibilityStatementPage, HomePage
-from cms.roles import HR_AUTHORS, ensure_hr_author_group
+from cms.roles import HR_AUTHORS, ensure_hr_admin_group, ensure_hr_author_group
 from courses.models import (
     Category,
     CourseIndexPage,
@@ -45,7 +46,8 @@ from courses.models import (
     QuizPage,
 )
 from courses.validity import Validity
-from learners.models import OrgUnit
+from learners.actions.assignments import activate_rule
+from learners.models import AssignmentRule, OrgUnit, StaffProfile
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "demo_assets"
 
@@ -63,11 +65,23 @@ CATEGORIES = [
 
 USERS = [
     # username, first name, last name, role shown in the summary
-    ("anna", "Anna", "Andersson", "learner"),
-    ("hr", "Helena", "Holm", f"HR author ({HR_AUTHORS}), authors courses in the admin"),
-    ("chef", "Magnus", "Lind", "manager, head of Avdelningen för äldreomsorg"),
+    ("anna", "Anna", "Andersson", "learner, with required training"),
+    (
+        "hr",
+        "Helena",
+        "Holm",
+        f"HR author ({HR_AUTHORS}) and central HR: courses, rules, imports",
+    ),
+    (
+        "chef",
+        "Magnus",
+        "Lind",
+        "manager, head of Avdelningen för äldreomsorg (My team)",
+    ),
     ("admin", "Sara", "Ek", "superuser"),
 ]
+
+DEMO_RULE = "Informationssäkerhet för alla på Södermalm"
 
 ORG_UNITS = [
     # hr_code, name, parent hr_code
@@ -1714,10 +1728,12 @@ class Command(BaseCommand):
         self.created = []
         with transaction.atomic():
             users = self.ensure_users()
-            self.ensure_org_units(users)
+            units = self.ensure_org_units(users)
             categories = self.ensure_categories()
             assets = self.ensure_assets(users["hr"])
             pages = self.ensure_pages(users, categories, assets)
+            self.ensure_staff(users, units)
+            self.ensure_rules(users, units)
         # The signal handlers update the index through Wagtail's background
         # tasks; index now, so that the catalogue search finds the demo at once.
         for page in pages:
@@ -1794,6 +1810,86 @@ class Command(BaseCommand):
             department.save(update_fields=["head"])
             self.note("chef as head of SOD-AO")
         return units
+
+    def ensure_staff(self, users, units):
+        """Staff profiles for the demo people and a small team for the manager."""
+        User = get_user_model()
+        people = [
+            # username, first, last, unit, job title, start date, leave until
+            ("anna", None, None, "SOD-AO-HT", "Undersköterska", "2021-09-01", None),
+            ("chef", None, None, "SOD-AO", "Avdelningschef", "2015-02-01", None),
+            ("hr", None, None, "SOD", "HR-specialist", "2019-04-15", None),
+            ("ali", "Ali", "Hassan", "SOD-AO-HT", "Undersköterska", "2026-10-01", None),
+            (
+                "berit",
+                "Berit",
+                "Nyström",
+                "SOD-AO-VOB",
+                "Sjuksköterska",
+                "2012-01-09",
+                None,
+            ),
+            (
+                "carlos",
+                "Carlos",
+                "Mendes",
+                "SOD-AO-VOB",
+                "Vårdbiträde",
+                "2023-05-22",
+                "2027-03-31",
+            ),
+        ]
+        for username, first, last, unit, title, start, leave in people:
+            user = users.get(username) or User.objects.filter(username=username).first()
+            if user is None:
+                user = User.objects.create_user(
+                    username,
+                    f"{first}.{last}@example.se".lower(),
+                    DEMO_PASSWORD,
+                    first_name=first,
+                    last_name=last,
+                )
+                self.note(f"user {username}")
+            if not StaffProfile.objects.filter(user=user).exists():
+                StaffProfile.objects.create(
+                    user=user,
+                    employee_number=f"DEMO-{username.upper()}",
+                    unit=units[unit],
+                    job_title=title,
+                    start_date=date.fromisoformat(start),
+                    on_leave_until=date.fromisoformat(leave) if leave else None,
+                    line_manager=users["chef"] if username != "chef" else None,
+                    hr_role="central" if username == "hr" else "",
+                )
+                self.note(f"staff profile {username}")
+        # HR administers mandatory training (rules, exemptions) as central HR.
+        group = ensure_hr_admin_group()
+        if not users["hr"].groups.filter(pk=group.pk).exists():
+            users["hr"].groups.add(group)
+            self.note(f"hr in group {group.name}")
+
+    def ensure_rules(self, users, units):
+        """Information security for everyone in the district administration,
+        within 30 days and kept valid: an active rule, so "My learning" shows
+        required training at once."""
+        course = CoursePage.objects.get(slug=SECURITY_COURSE["slug"])
+        rule = AssignmentRule.objects.filter(name=DEMO_RULE).first()
+        if rule is None:
+            rule = AssignmentRule.objects.create(
+                name=DEMO_RULE,
+                course=course,
+                due_kind=AssignmentRule.DueKind.AFTER_ASSIGNMENT,
+                due_days=30,
+                recurrence=AssignmentRule.Recurrence.KEEP_VALID
+                if course.validity_kind != "none"
+                else AssignmentRule.Recurrence.NONE,
+                created_by=users["hr"],
+            )
+            rule.units_with_subtree.set([units["SOD"]])
+            self.note("assignment rule")
+        if not rule.active:
+            activate_rule(users["admin"], rule)
+            self.note("assignment rule activated")
 
     def ensure_categories(self):
         categories = {}
