@@ -492,6 +492,15 @@ def test_the_attachment_is_stored_as_a_document(client, hr, learner, course, med
     assert document.uploaded_by_user == hr
     assert document.file.read() == b"%PDF-1.4 intyg"
     assert Enrolment.objects.get().attachment == document
+    # In the HR records collection: served to HR administrators only.
+    assert document.collection.name == "HR-handlingar"
+    restriction = document.collection.get_view_restrictions().get()
+    assert list(restriction.groups.values_list("name", flat=True)) == [
+        "HR-administratörer"
+    ]
+    client.logout()
+    link = client.get(document.url)
+    assert link.status_code in (302, 403)
 
 
 def test_an_attachment_of_a_type_not_allowed_is_refused(client, hr, learner, course):
