@@ -614,3 +614,41 @@ def test_an_hr_import_reevaluates_every_course(
         for a in Assignment.objects.select_related("person__staff_profile")
     }
     assert states == {"E-stays": "open", "E-mover": "withdrawn", "E-joiner": "open"}
+
+
+@pytest.mark.parametrize("people", [3, 30])
+def test_evaluation_queries_do_not_grow_with_people(
+    course, org, people, django_assert_max_num_queries
+):
+    """A fixed number of queries per course: bulk reads, bulk writes."""
+    for index in range(people):
+        make_staff(f"p{index}", unit=org["A1N"] if index % 2 else org["A1S"])
+    rule = make_rule(course, units=[org["A"]], job_titles=[], due_days=30)
+    make_rule(course, units_only=[org["A1S"]], due_days=10)
+    AssignmentRule.objects.update(active=True)
+    with django_assert_max_num_queries(24):
+        plan = evaluate_course(course.pk)
+    assert plan.counts()["assign"] == people
+    StaffProfile.objects.filter(unit=org["A1S"]).update(unit=org["B"])
+    with django_assert_max_num_queries(24):
+        plan = evaluate_course(course.pk)
+    assert plan.counts()["withdraw"] == people // 2 + people % 2
+    assert rule.pk
+
+
+@pytest.mark.parametrize("people", [3, 30])
+def test_admin_preview_queries_do_not_grow_with_people(
+    client, course, org, people, django_assert_max_num_queries
+):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    for index in range(people):
+        make_staff(f"p{index}", unit=org["A1N"])
+    rule = make_rule(course, units=[org["A"]])
+    client.force_login(admin)
+    from django.urls import reverse
+
+    with django_assert_max_num_queries(40):
+        response = client.get(reverse("assignment_rule_preview", args=[rule.pk]))
+    assert len(response.context["sections"][0]["rows"]) == people
+    with django_assert_max_num_queries(30):
+        client.get(reverse("assignment_rules"))
