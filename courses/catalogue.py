@@ -21,7 +21,8 @@ def catalogue_context(catalogue, request):
     language = param("sprak")
     kind = param("typ")
 
-    courses = CoursePage.objects.live().child_of(catalogue)
+    # Retired courses take no new learners: not offered in the catalogue.
+    courses = CoursePage.objects.live().child_of(catalogue).filter(retired=False)
     information = InformationPage.objects.live().child_of(catalogue)
     if category_slug:
         courses = courses.filter(categories__slug=category_slug)

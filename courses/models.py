@@ -105,6 +105,14 @@ class CoursePage(LoginRequiredPageMixin, Page):
     language = models.CharField(
         _("language"), max_length=5, choices=LANGUAGE_CHOICES, default="sv"
     )
+    retired = models.BooleanField(
+        _("retired"),
+        default=False,
+        help_text=_(
+            "A retired course takes no new learners or assignments and sends no "
+            "reminders; open assignments are withdrawn. Its history is kept."
+        ),
+    )
     validity_kind = models.CharField(
         _("validity"),
         max_length=10,
@@ -150,6 +158,7 @@ class CoursePage(LoginRequiredPageMixin, Page):
                 FieldPanel("language"),
                 FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("cover_image"),
+                FieldPanel("retired"),
             ],
             heading=_("Catalogue details"),
         ),

@@ -43,9 +43,18 @@ def on_published(sender, instance, **kwargs):
         _enqueue_reevaluation(_lesson_parent_id(instance))
 
 
-def connect():
-    from .models import LessonPage, QuizPage
+def on_course_published(sender, instance, **kwargs):
+    """Retiring a course (or bringing it back) changes who must complete it."""
+    from learners.tasks import evaluate_course_assignments
 
+    course_id = instance.pk
+    transaction.on_commit(lambda: evaluate_course_assignments.delay(course_id))
+
+
+def connect():
+    from .models import CoursePage, LessonPage, QuizPage
+
+    page_published.connect(on_course_published, sender=CoursePage)
     for model in (LessonPage, QuizPage):
         page_unpublished.connect(on_unpublished, sender=model)
         page_published.connect(on_published, sender=model)

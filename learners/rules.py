@@ -394,7 +394,13 @@ def _leave_adjusted(match, due, today):
 
 
 def plan_course(
-    course_id, specs, today, *, recompute_rule_ids=(), inactive_retakes=None
+    course_id,
+    specs,
+    today,
+    *,
+    recompute_rule_ids=(),
+    inactive_retakes=None,
+    retired=False,
 ) -> Plan:
     """What the course's assignments must become for `specs` (its active rules,
     or a preview's version of them) on `today`."""
@@ -435,7 +441,11 @@ def plan_course(
         if match is None:
             if row is None or row.state not in open_states:
                 continue
-            if row.source == Assignment.Source.RULE or person_id in inactive_retakes:
+            if (
+                retired
+                or row.source == Assignment.Source.RULE
+                or person_id in inactive_retakes
+            ):
                 add(
                     Change(
                         person_id,

@@ -46,9 +46,17 @@ def plan_for_course(course_id, today=None, *, specs=None, recompute_rule_ids=())
     course = _live_course(course_id)
     if course is None:
         return Plan(course_id, today)  # unpublished: nothing changes meanwhile
-    if specs is None:
+    if course.retired:
+        specs = []  # retired: no new assignments, open ones are withdrawn
+    elif specs is None:
         specs = active_specs(course_id)
-    return plan_course(course_id, specs, today, recompute_rule_ids=recompute_rule_ids)
+    return plan_course(
+        course_id,
+        specs,
+        today,
+        recompute_rule_ids=recompute_rule_ids,
+        retired=course.retired,
+    )
 
 
 def evaluate_course(course_id, today=None, *, recompute_rule_ids=()) -> Plan:
@@ -182,6 +190,8 @@ def check_rule(spec: RuleSpec, course):
     errors = {}
     if course is None or not course.live:
         errors["course"] = _("Choose a published course.")
+    elif course.retired:
+        errors["course"] = _("This course is retired and takes no new assignments.")
     if not (spec.everyone or spec.has_criteria or spec.people_ids):
         errors["everyone"] = _(
             "Choose who the rule is for: all staff, units, job titles, new "

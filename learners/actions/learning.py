@@ -39,6 +39,8 @@ def enrol_learner(user, course: CoursePage) -> Enrolment:
     )
     if existing:
         return existing
+    if course.retired:
+        raise ValidationError(_("This course is retired and takes no new learners."))
     try:
         with transaction.atomic():
             return Enrolment.objects.create(

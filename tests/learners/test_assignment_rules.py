@@ -652,3 +652,30 @@ def test_admin_preview_queries_do_not_grow_with_people(
     assert len(response.context["sections"][0]["rows"]) == people
     with django_assert_max_num_queries(30):
         client.get(reverse("assignment_rules"))
+
+
+def test_retired_course_takes_no_one_new_and_withdraws_open_assignments(
+    course, org, lessons, hr, client, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import ValidationError
+
+    done = make_staff("done", unit=org["A1N"])
+    make_staff("open", unit=org["A1N"])
+    rule = make_rule(course, units=[org["A"]], active=True)
+    for lesson in lessons:
+        actions.record_lesson_progress(done, lesson, completed=True)
+    course.retired = True
+    with django_capture_on_commit_callbacks(execute=True):
+        course.save_revision().publish()  # the publish signal re-evaluates
+    states = {name: row.state for name, row in assignments(course).items()}
+    assert states == {"done": "completed", "open": "withdrawn"}
+    newcomer = make_staff("newcomer", unit=org["A1N"])
+    assert evaluate_course(course.pk).changes == []
+    with pytest.raises(ValidationError):
+        actions.enrol_learner(newcomer, course)
+    with pytest.raises(ValidationError) as error:
+        activate_rule(hr, rule)
+    assert "course" in error.value.message_dict
+    client.force_login(newcomer)
+    catalogue_page = client.get(course.get_parent().url).content.decode()
+    assert course.title not in catalogue_page
