@@ -1135,12 +1135,11 @@ def _apply_staff(plan):
             profiles_to_update, sorted(profile_names), batch_size=BULK_BATCH
         )
 
-    invitees = [user for user in new_users if user.email and user.is_active]
+    invitees = [user.pk for user in new_users if user.email and user.is_active]
     if invitees:
-        from .invitations import invite
+        from .invitations import invite_many
 
-        for user in invitees:
-            invite(user)
+        invite_many(invitees)
 
 
 def _note_ignored(plan, table):

@@ -22,6 +22,16 @@ def invite(user):
         send_invitation.delay_on_commit(user.pk)
 
 
+def invite_many(user_ids):
+    """Invite many people (an HR import): one task after commit, which fans
+    out in chunks in the worker, so the request never waits for the broker
+    once per person. A nightly sweep catches any that were lost."""
+    from .tasks import send_invitations
+
+    if user_ids:
+        send_invitations.delay_on_commit(sorted(user_ids))
+
+
 def set_password_url(user):
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)

@@ -216,6 +216,49 @@ def sweep_certificate_pdfs():
     return len(ids)
 
 
+INVITATION_CHUNK = 200
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_invitations(user_ids):
+    """Fan out: small tasks of a few hundred invitations each."""
+    for start in range(0, len(user_ids), INVITATION_CHUNK):
+        send_invitation_chunk.delay(user_ids[start : start + INVITATION_CHUNK])
+    return len(user_ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_invitation_chunk(user_ids):
+    for user_id in user_ids:
+        send_invitation(user_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_invitations():
+    """Invitations for people imported in the last week that never went out
+    (an enqueue lost, a worker killed): safe to run twice, the key decides."""
+    from django.contrib.auth import get_user_model
+
+    since = timezone.now() - SWEEP_WINDOW
+    sent = Notification.objects.filter(
+        kind=Notification.Kind.INVITATION, status=Notification.Status.SENT
+    ).values("recipient_id")
+    ids = list(
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            last_login__isnull=True,
+            staff_profile__created_at__gte=since,
+        )
+        .exclude(email="")
+        .exclude(pk__in=sent)
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        send_invitations.delay(ids)
+    return len(ids)
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_invitation(user_id):
     """The invitation with a set-password link, once per person."""

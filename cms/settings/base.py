@@ -220,6 +220,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="5-59/10"),
         "options": {"expires": 9 * 60},
     },
+    # Invitations of the last week that never went out (lost enqueue).
+    "invitations-catch-up": {
+        "task": "learners.tasks.sweep_invitations",
+        "schedule": crontab(hour="7-17", minute=35),
+        "options": {"expires": 50 * 60},
+    },
     # Assignment rules re-evaluated nightly (catch-up, withdrawal, renewals,
     # leave, ended exemptions), in the city's night.
     "assignments-nightly": {

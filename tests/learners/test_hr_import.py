@@ -267,8 +267,9 @@ def test_new_staff_are_created_with_an_invitation(
     assert asa.preferred_language == "en"
     assert asa.start_date == datetime.date(2020, 1, 1)
     assert not asa.user.has_usable_password()
-    # An invitation for the one new person with an email, none for Bo.
-    assert len(callbacks) == 1
+    # An invitation for the one new person with an email, none for Bo: one
+    # invitation task, and the re-evaluation of the assignments.
+    assert len(callbacks) == 2
     assert [message.to for message in mailoutbox] == [["1001@example.se"]]
 
 

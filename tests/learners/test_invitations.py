@@ -106,3 +106,29 @@ def test_inactive_or_emailless_people_are_not_invited(newcomer):
     newcomer.save()
     assert send_invitation(newcomer.pk) == "nothing to send"
     assert mail.outbox == []
+
+
+def test_an_import_enqueues_one_task_and_the_sweep_catches_lost_ones(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    """40,000 new people must not mean 40,000 broker round trips in the
+    request: one task fans out in the worker; what was lost is caught up."""
+    from learners import tasks
+    from learners.invitations import invite_many
+    from learners.models import StaffProfile
+    from tests.factories import UserFactory
+
+    people = [UserFactory(username=f"ny{n}") for n in range(3)]
+    for n, person in enumerate(people):
+        StaffProfile.objects.create(user=person, employee_number=f"N{n}")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        invite_many([p.pk for p in people])
+    assert len(callbacks) == 1
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
+    # Nothing left to catch up; a person whose invitation was lost is.
+    assert tasks.sweep_invitations() == 0
+    lost = UserFactory(username="lost")
+    StaffProfile.objects.create(user=lost, employee_number="N9")
+    assert tasks.sweep_invitations() == 1
+    assert mailoutbox[-1].to == [lost.email]
+    assert tasks.sweep_invitations() == 0
