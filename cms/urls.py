@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from learners.calendar_views import calendar_feed
 from learners.certificate_views import verify_certificate
 
 from .views import ping
@@ -42,6 +43,8 @@ urlpatterns = [
     ),
     path("learning/", include("learners.urls")),
     path("intyg/<str:code>/", verify_certificate, name="verify_certificate"),
+    # The secret token is the credential: calendars fetch without logging in.
+    path("kalender/<str:token>.ics", calendar_feed, name="calendar_feed"),
 ]
 
 if settings.SERVE_MEDIA:

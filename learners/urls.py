@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import certificate_views, quiz_views, views
+from . import calendar_views, certificate_views, quiz_views, team_views, views
 
 app_name = "learners"
 
@@ -19,4 +19,9 @@ urlpatterns = [
         certificate_views.certificate_pdf,
         name="certificate_pdf",
     ),
+    path("calendar/", calendar_views.calendar_settings, name="calendar"),
+    path("calendar/create/", calendar_views.create_feed, name="create_calendar"),
+    path("calendar/new-address/", calendar_views.renew_feed, name="renew_calendar"),
+    path("team/", team_views.team_list, name="team"),
+    path("team/<int:profile_id>/", team_views.team_person, name="team_person"),
 ]

@@ -12,9 +12,8 @@ from django.views.decorators.http import require_POST
 
 from courses.models import CoursePage, LessonPage
 
-from . import actions
+from . import actions, required
 from .forms import LessonProgressForm
-from .models import Certificate, Enrolment
 from .progress import Status, course_progress_for
 
 
@@ -48,36 +47,16 @@ def lesson_context(lesson, request):
 
 @login_required
 def my_learning(request):
-    enrolments = list(
-        Enrolment.objects.current()
-        .filter(learner=request.user)
-        .select_related("course")
-        .order_by("-last_activity_at", "-enrolled_at")
-    )
-    open_courses = [e.course for e in enrolments if not e.completed_at and e.course]
-    progress = course_progress_for(request.user, open_courses)
-    in_progress = [progress[course.pk] for course in open_courses]
-    # Completed cycles stay listed even if HR has since removed the course.
-    completed = sorted(
-        Enrolment.objects.completed()
-        .filter(learner=request.user)
-        .select_related("course"),
-        key=lambda enrolment: enrolment.completed_at,
-        reverse=True,
-    )
-    today = timezone.localdate()
-    certificates = list(
-        Certificate.objects.filter(learner=request.user).order_by("-valid_from", "-pk")
-    )
-    for certificate in certificates:
-        certificate.state = certificate.state_on(today)
+    overview = required.my_learning(request.user, timezone.localdate())
     return render(
         request,
         "learners/my_learning.html",
         {
-            "in_progress": in_progress,
-            "completed": completed,
-            "certificates": certificates,
+            "required": overview.required,
+            "in_progress": overview.in_progress,
+            "completed": overview.completed,
+            "certificates": overview.certificates,
+            "Status": Status,
         },
     )
 

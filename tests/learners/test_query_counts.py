@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 CATALOGUE_MAX = 18
 COURSE_MAX = 19
 LESSON_MAX = 21
-MY_LEARNING_MAX = 15
+# My learning: 16 with its "Required training" (one query for the assignments;
+# their courses' progress shares the in-progress section's queries).
+MY_LEARNING_MAX = 16
 
 
 @pytest.fixture(params=[3, 30], ids=["3-courses", "30-courses"])
@@ -71,3 +73,70 @@ def test_learner_pages_query_counts_do_not_grow(
     response = check(MY_LEARNING_MAX, reverse("learners:my_learning"))
     shown = len(response.context["in_progress"]) + len(response.context["completed"])
     assert shown == len(many_courses)
+
+
+def test_my_learning_query_count_does_not_grow_with_assignments(
+    learner_client, learner, catalogue, django_assert_max_num_queries
+):
+    """Required training costs the same with 1 assignment as with 5 (in
+    progress, overdue, exempt, renewed with a certificate among them)."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from learners.actions.assignments import evaluate_course
+    from learners.models import Exemption, StaffProfile
+    from tests.factories import make_rule
+
+    # Rules match staff: the learner needs a staff profile.
+    StaffProfile.objects.create(user=learner, employee_number="E-anna")
+    url = reverse("learners:my_learning")
+
+    def measured():
+        learner_client.get(url)
+        with django_assert_max_num_queries(MY_LEARNING_MAX):
+            with CaptureQueriesContext(connection) as queries:
+                response = learner_client.get(url)
+        return response, len(queries)
+
+    # Started, so that both measurements read progress rows (the progress
+    # queries are skipped for someone who has started nothing).
+    first = make_course(catalogue, lessons=2)
+    make_rule(first, people=[learner], active=True)
+    actions.record_lesson_progress(learner, first.lessons().first(), completed=True)
+    response, with_one = measured()
+    assert len(response.context["required"]) == 1
+
+    not_started = make_course(catalogue, lessons=2)
+    make_rule(not_started, people=[learner], active=True)
+    late = make_course(catalogue, lessons=1)
+    with time_machine.travel(timezone.now() - timedelta(days=60), tick=False):
+        make_rule(late, people=[learner], active=True, due_days=20)
+    exempt = make_course(catalogue, lessons=1)
+    make_rule(exempt, people=[learner], active=True)
+    Exemption.objects.create(person=learner, course=exempt, reason="Intyg")
+    evaluate_course(exempt.pk)
+    renewed = make_course(catalogue, lessons=1)
+    renewed.validity_kind = "months"
+    renewed.validity_months = 12
+    publish(renewed)
+    with time_machine.travel(timezone.now() - timedelta(days=350), tick=False):
+        actions.record_lesson_progress(
+            learner, renewed.lessons().first(), completed=True
+        )
+    make_rule(renewed, people=[learner], active=True, recurrence="keep_valid")
+
+    response, with_five = measured()
+    required = response.context["required"]
+    assert len(required) == 5
+    assert {item.status for item in required} == {
+        "not_started",
+        "in_progress",
+        "exempt",
+    }
+    assert any(item.overdue for item in required)
+    assert any(item.certificate for item in required)
+    assert with_five == with_one, (with_one, with_five)
