@@ -110,6 +110,10 @@ HR_ADMIN_PERMISSIONS = [
     ("learners", "delete_exemption"),
     ("learners", "view_exemption"),
     ("learners", "require_retake"),
+    # Reminders: the delivery log (read only) and the reminder policy.
+    ("learners", "view_notification"),
+    ("learners", "view_notificationitem"),
+    ("learners", "change_reminderpolicy"),
 ]
 
 

@@ -22,6 +22,8 @@ from . import actions
 from .models import (
     AuditEvent,
     Certificate,
+    Notification,
+    NotificationItem,
     QuizAccommodation,
     QuizResponse,
     UnitDelegation,
@@ -246,3 +248,65 @@ class UnitDelegationViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return DelegationForm
+
+
+class NotificationViewSet(ModelViewSet):
+    """The delivery log, read only: whether and when a message went out."""
+
+    model = Notification
+    icon = "mail"
+    menu_label = _("Sent messages")
+    add_to_admin_menu = True
+    menu_order = 335
+    list_display = ["created_at", "recipient", "kind", "status", "sent_at", "attempts"]
+    list_filter = ["kind", "status"]
+    search_fields = [
+        "recipient__username",
+        "recipient__first_name",
+        "recipient__last_name",
+        "recipient__staff_profile__employee_number",
+        "key",
+    ]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "key",
+        "kind",
+        "recipient",
+        "subject",
+        "status",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
+    copy_view_enabled = False
+    form_fields = ["subject"]
+
+
+class NotificationItemViewSet(ModelViewSet):
+    """Was this person told about this course, and when? One row per reminder."""
+
+    model = NotificationItem
+    icon = "list-ul"
+    menu_label = _("Reminders sent")
+    add_to_admin_menu = True
+    menu_order = 336
+    list_display = [
+        "person",
+        "course_title",
+        "trigger",
+        "due_date",
+        "notification",
+    ]
+    list_filter = ["trigger", "notification__status"]
+    search_fields = [
+        "person__username",
+        "person__first_name",
+        "person__last_name",
+        "person__staff_profile__employee_number",
+        "course_title",
+    ]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    form_fields = ["course_title"]

@@ -7,6 +7,9 @@ flight, with the same Message-ID.
 """
 
 import logging
+import os
+import signal
+import smtplib
 from datetime import timedelta
 
 from celery import shared_task
@@ -73,6 +76,29 @@ def deliver(*, key, kind, recipient, template, context, subject):
         return "already sent"
     if not _claim(notification.pk):
         return "claimed elsewhere"
+    return send_claimed(notification, recipient, template, context, subject)
+
+
+def crash_point(name):
+    """Fault injection for the integration tests, and nothing else: when
+    KOMPETENS_CRASH_AT names this point, the worker process is killed here
+    (SIGKILL, once: a marker file records it), as a power cut would."""
+    wanted = os.environ.get("KOMPETENS_CRASH_AT")
+    if wanted != name:
+        return
+    marker = os.environ.get("KOMPETENS_CRASH_MARKER", "")
+    if marker:
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return  # killed once already
+        os.close(fd)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def send_claimed(notification, recipient, template, context, subject):
+    """Render in the recipient's language, send, mark sent. The caller holds
+    the claim. A failure is recorded on the notification and raised."""
     with translation.override(language_of(recipient)):
         subject = str(subject)
         context = {**context, "subject": subject}
@@ -93,12 +119,14 @@ def deliver(*, key, kind, recipient, template, context, subject):
         )
         logger.warning("Email %s failed: %r", notification.key, exc)
         raise
+    crash_point("after_accept")
     Notification.objects.filter(pk=notification.pk).update(
         status=Notification.Status.SENT,
         sent_at=timezone.now(),
-        subject=subject,
+        subject=subject[:255],
         last_error="",
     )
+    crash_point("after_mark")
     return "sent"
 
 
@@ -310,3 +338,157 @@ def sweep_assignments():
     for course_id in course_ids:
         evaluate_course_assignments.delay(course_id)
     return len(course_ids)
+
+
+# --- Reminders ---------------------------------------------------------------
+
+REMINDER_KINDS = [
+    Notification.Kind.REMINDERS,
+    Notification.Kind.DIGEST,
+    Notification.Kind.MANAGER_DIGEST,
+    Notification.Kind.MANUAL,
+]
+# A backlog waiting for the window or the rate limit is handed out again only
+# after this long; the claim makes a second hand-out harmless anyway.
+ENQUEUE_LEASE = timedelta(minutes=30)
+SEND_CHUNK = 50
+MAX_BACKOFF_SECONDS = 600  # well under the broker's visibility timeout
+
+
+@shared_task(ignore_result=True)
+def sweep_reminders(day=None):
+    """Plan the day's reminders (once: the keys decide) and hand what may be
+    sent now to the workers, in small chunks by id. Run by beat every ten
+    minutes; `manage.py send_reminders` runs the same by hand."""
+    from datetime import date
+
+    from .reminders import is_sending_day, plan_day, policy, store_plan
+
+    rules = policy()
+    today = date.fromisoformat(day) if day else timezone.localdate()
+    if is_sending_day(today, rules):
+        # Not on days without a window: a weekend's reminders would arrive
+        # on Monday beside Monday's. The keys' periods catch them up instead.
+        store_plan(plan_day(today, rules))
+    return enqueue_pending_reminders(rules)
+
+
+def enqueue_pending_reminders(rules, now=None):
+    from .reminders import in_sending_window
+
+    now = now or timezone.now()
+    if not in_sending_window(now, rules):
+        return 0
+    ids = list(
+        Notification.objects.filter(kind__in=REMINDER_KINDS, attempts__lt=MAX_ATTEMPTS)
+        .filter(
+            Q(status__in=[Notification.Status.PENDING, Notification.Status.FAILED])
+            | Q(status=Notification.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+        )
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - ENQUEUE_LEASE))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), SEND_CHUNK):
+        chunk = ids[start : start + SEND_CHUNK]
+        Notification.objects.filter(pk__in=chunk).update(enqueued_at=now)
+        send_reminders.delay(chunk)
+    return len(ids)
+
+
+class RateLimited(Exception):
+    pass
+
+
+def take_send_token(rules, now=None):
+    """One message from the per-minute budget shared by every worker (a
+    counter per minute in Redis). False when the minute's budget is spent."""
+    from .ratelimit import take
+
+    return take("reminders", rules.rate_per_minute, now=now)
+
+
+TRANSIENT_SMTP_ERRORS = (OSError, TimeoutError)
+
+
+def _is_transient(exc):
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return False
+    return isinstance(exc, (*TRANSIENT_SMTP_ERRORS, smtplib.SMTPServerDisconnected))
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_reminders(self, notification_ids, failures=0):
+    """Send a chunk of reminder messages, one by one, within the sending
+    window and the rate limit. What cannot go now is handed back: the rest of
+    the chunk is retried after the minute (rate limit) or with backoff (mail
+    relay down), never with a countdown longer than the visibility timeout."""
+    from .reminders import in_sending_window, policy
+
+    rules = policy()
+
+    def hand_back(rest, countdown, failures):
+        if self.request.is_eager or settings.CELERY_TASK_ALWAYS_EAGER:
+            # In-process (unit tests, no broker): nothing can wait; the next
+            # sweep hands them out again.
+            Notification.objects.filter(pk__in=rest).update(enqueued_at=None)
+        else:
+            send_reminders.apply_async((rest, failures), countdown=countdown)
+
+    for index, notification_id in enumerate(notification_ids):
+        rest = notification_ids[index:]
+        if not in_sending_window(timezone.now(), rules):
+            # Outside the window: back to the pile for the next sweep in it.
+            Notification.objects.filter(pk__in=rest).update(enqueued_at=None)
+            return "outside the sending window"
+        if not take_send_token(rules):
+            hand_back(rest, 61 - timezone.now().second, failures)
+            return "rate limited"
+        try:
+            send_reminder_message(notification_id)
+        except (smtplib.SMTPException, OSError) as exc:
+            if not _is_transient(exc):
+                continue  # recorded as failed; the next one goes on
+            hand_back(rest, min(30 * 2**failures, MAX_BACKOFF_SECONDS), failures + 1)
+            return "mail relay unavailable"
+    return "done"
+
+
+def send_reminder_message(notification_id):
+    """Claim → send → mark sent, for one reminder message."""
+    notification = (
+        Notification.objects.select_related("recipient__staff_profile")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None or notification.status in (
+        Notification.Status.SENT,
+        Notification.Status.NOT_SENT,
+    ):
+        return "nothing to do"
+    crash_point("before_claim")
+    if not _claim(notification.pk):
+        return "claimed elsewhere"
+    crash_point("after_claim")
+    from .reminder_messages import compose
+
+    recipient = notification.recipient
+    composed = compose(notification)
+    if composed is None or not recipient.is_active or not recipient.email:
+        Notification.objects.filter(pk=notification.pk).update(
+            status=Notification.Status.NOT_SENT,
+            last_error="Nothing left to remind of, or no active recipient.",
+        )
+        return "not sent"
+    template, subject, context = composed
+    try:
+        return send_claimed(notification, recipient, template, context, subject)
+    except Exception as exc:
+        if _is_transient(exc):
+            # The relay, not the message: this try does not count.
+            Notification.objects.filter(pk=notification.pk).update(
+                status=Notification.Status.PENDING, attempts=F("attempts") - 1
+            )
+        raise

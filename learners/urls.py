@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import calendar_views, certificate_views, quiz_views, team_views, views
+from . import (
+    calendar_views,
+    certificate_views,
+    quiz_views,
+    reminder_views,
+    team_views,
+    views,
+)
 
 app_name = "learners"
 
@@ -24,4 +31,11 @@ urlpatterns = [
     path("calendar/new-address/", calendar_views.renew_feed, name="renew_calendar"),
     path("team/", team_views.team_list, name="team"),
     path("team/<int:profile_id>/", team_views.team_person, name="team_person"),
+    path(
+        "team/<int:profile_id>/remind/",
+        reminder_views.remind_person,
+        name="remind_person",
+    ),
+    path("team/remind-overdue/", reminder_views.remind_overdue, name="remind_overdue"),
+    path("notifications/", reminder_views.my_notifications, name="notifications"),
 ]

@@ -15,6 +15,8 @@ from .admin_views import (
     AuditEventViewSet,
     CertificatePermissionPolicy,
     CertificateViewSet,
+    NotificationItemViewSet,
+    NotificationViewSet,
     QuizAccommodationViewSet,
     ReadOnlyPermissionPolicy,
     UnitDelegationViewSet,
@@ -22,10 +24,18 @@ from .admin_views import (
 )
 from .history_views import can_record, record_completion
 from .import_views import import_apply, import_upload
-from .models import AuditEvent, Certificate, Enrolment
+from .models import (
+    AuditEvent,
+    Certificate,
+    Enrolment,
+    Notification,
+    NotificationItem,
+)
 
 register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
+register_permission_policy(Notification, ReadOnlyPermissionPolicy(Notification))
+register_permission_policy(NotificationItem, ReadOnlyPermissionPolicy(NotificationItem))
 
 
 @hooks.register("register_admin_viewset")
@@ -41,6 +51,16 @@ def register_accommodations():
 @hooks.register("register_admin_viewset")
 def register_audit_log():
     return AuditEventViewSet("audit_log")
+
+
+@hooks.register("register_admin_viewset")
+def register_notifications():
+    return NotificationViewSet("sent_messages")
+
+
+@hooks.register("register_admin_viewset")
+def register_notification_items():
+    return NotificationItemViewSet("reminders_sent")
 
 
 @hooks.register("register_admin_viewset")

@@ -226,6 +226,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour="7-17", minute=35),
         "options": {"expires": 50 * 60},
     },
+    # Reminders: plan the day (idempotent, keyed) and hand out what may be
+    # sent now, within the sending window and the rate limit.
+    "reminders": {
+        "task": "learners.tasks.sweep_reminders",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
     # Assignment rules re-evaluated nightly (catch-up, withdrawal, renewals,
     # leave, ended exemptions), in the city's night.
     "assignments-nightly": {

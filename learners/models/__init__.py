@@ -190,6 +190,7 @@ class AuditEvent(models.Model):
         RULE_CHANGE = "rule_change", _("Changed an assignment rule")
         EXEMPTION = "exemption", _("Exempted a person from a course")
         RETAKE = "retake", _("Required a course to be taken again")
+        REMIND = "remind", _("Sent a reminder")
         DELEGATION = "delegation", _("Delegated a unit")
         VIEW_REPORT = "view_report", _("Viewed a report")
         EXPORT_REPORT = "export_report", _("Exported a report")
@@ -368,12 +369,19 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         COURSE_COMPLETED = "course_completed", _("Course completed")
         INVITATION = "invitation", _("Invitation")
+        REMINDERS = "reminders", _("Reminders")
+        DIGEST = "digest", _("Weekly digest")
+        MANAGER_DIGEST = "manager_digest", _("Weekly manager digest")
+        MANUAL = "manual", _("Reminder from a manager")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        # Nothing left to say when it was time to send (completed meanwhile,
+        # person deactivated): recorded, not sent.
+        NOT_SENT = "not_sent", _("Not sent")
 
     key = models.CharField(_("key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
@@ -392,11 +400,17 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # When the sweep last handed it to a worker: a backlog waiting for the
+    # sending window or the rate limit is not enqueued again every sweep.
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["recipient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["status", "kind"]),
+        ]
 
     def __str__(self):
         return self.key
@@ -672,6 +686,7 @@ from .assignments import (  # noqa: E402 - the models package's second module
     CalendarFeed,
     Exemption,
 )
+from .reminders import NotificationItem, ReminderPolicy  # noqa: E402
 
 __all__ = [
     "Assignment",
@@ -683,10 +698,12 @@ __all__ = [
     "Exemption",
     "LessonProgress",
     "Notification",
+    "NotificationItem",
     "OrgUnit",
     "QuizAccommodation",
     "QuizAttempt",
     "QuizResponse",
+    "ReminderPolicy",
     "StaffProfile",
     "UnitDelegation",
 ]
