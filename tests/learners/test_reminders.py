@@ -488,3 +488,18 @@ def test_hr_looks_up_whether_and_when_a_person_was_told(client, course, unit, ru
     assert response.status_code in (302, 403)
     own = client.get(reverse("learners:notifications")).content.decode()
     assert course.title in own
+
+
+def test_celery_is_configured_for_at_least_once_delivery(settings):
+    """acks_late, rejected on worker loss, one message prefetched; no
+    countdown near the broker's visibility timeout; every beat entry expires."""
+    from learners import tasks
+
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert tasks.MAX_BACKOFF_SECONDS < visibility / 2
+    assert tasks.CLAIM_LEASE.total_seconds() < visibility
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["options"]["expires"] > 0, name
+    assert tasks.send_reminders.acks_late and tasks.send_reminders.reject_on_worker_lost
