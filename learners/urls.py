@@ -5,6 +5,7 @@ from . import (
     certificate_views,
     quiz_views,
     reminder_views,
+    report_views,
     team_views,
     views,
 )
@@ -38,4 +39,16 @@ urlpatterns = [
     ),
     path("team/remind-overdue/", reminder_views.remind_overdue, name="remind_overdue"),
     path("notifications/", reminder_views.my_notifications, name="notifications"),
+    path("reports/", report_views.overview, name="reports"),
+    path("reports/units/<int:unit_id>/", report_views.overview, name="report_unit"),
+    path(
+        "reports/units/<int:unit_id>/people/",
+        report_views.people,
+        name="report_people",
+    ),
+    path(
+        "reports/people/<int:profile_id>/",
+        report_views.person,
+        name="report_person",
+    ),
 ]

@@ -896,6 +896,34 @@ SV = {
     "Remind everyone with overdue training": "Påminn alla med försenad utbildning",
     "At most once a day per person and course; the reminder is logged.": "Högst en gång per dag per person och kurs; påminnelsen loggas.",
     "Remind %(name)s now": "Påminn %(name)s nu",
+    # --- Reports (#6) ---
+    "Last name": "Efternamn",
+    "First name": "Förnamn",
+    "All": "Alla",
+    "Due from": "Sista datum från",
+    "Due until": "Sista datum till",
+    "Sort by": "Sortera efter",
+    "All courses": "Alla kurser",
+    "Choose one of the courses in the list.": "Välj en av kurserna i listan.",
+    "The end of the range is before its start.": "Intervallets slut är före dess början.",
+    "Report: %(scope)s": "Rapport: %(scope)s",
+    "all in scope": "allt inom ansvaret",
+    "%(unit)s itself": "%(unit)s (själva enheten)",
+    "Reports": "Rapporter",
+    "%(done)s of %(required)s": "%(done)s av %(required)s",
+    "You have no units to follow up. Reports are for managers, their deputies and HR: they show the units you are responsible for.": "Du har inga enheter att följa upp. Rapporterna är till för chefer, deras ställföreträdare och HR: de visar de enheter du ansvarar för.",
+    "Required training completed, per unit and course. A unit's figures include its sub-units; exempt people are not counted in the percentage.": "Genomförd obligatorisk utbildning per enhet och kurs. En enhets siffror omfattar dess underenheter; undantagna räknas inte med i procentsatsen.",
+    "Filter the report": "Filtrera rapporten",
+    "Whole scope:": "Hela ansvarsområdet:",
+    "People in %(unit)s": "Personer i %(unit)s",
+    "Completion per unit and course": "Genomförande per enhet och kurs",
+    "Total": "Totalt",
+    "Nobody in this part of the organisation has required training that matches.": "Ingen i den här delen av organisationen har obligatorisk utbildning som matchar.",
+    "People": "Personer",
+    "Download these rows, all pages:": "Ladda ned de här raderna, alla sidor:",
+    "Required training per person and course": "Obligatorisk utbildning per person och kurs",
+    "Pages of the report": "Sidor i rapporten",
+    "What remains": "Det som återstår",
 }
 
 SV_PLURAL = {
@@ -957,6 +985,9 @@ SV_PLURAL = {
         "FÖRSENAD, skulle vara klar den %(date)s (för %(days)s dag sedan)",
         "FÖRSENAD, skulle vara klar den %(date)s (för %(days)s dagar sedan)",
     ),
+    # --- Reports (#6) ---
+    "%(counter)s overdue": ("%(counter)s försenad", "%(counter)s försenade"),
+    "%(counter)s row": ("%(counter)s rad", "%(counter)s rader"),
 }
 
 

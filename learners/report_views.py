@@ -1,0 +1,403 @@
+"""Manager and HR reports: the overview (unit × course, one tree level at a
+time), the people of a unit, one person; CSV and XLSX exports of exactly the
+people list on screen. Thin: parse, check scope, call `learners.reports`, log.
+
+Scope is `scope_unit_paths`: a unit outside it is a 404, whatever the id, in
+HTML, CSV and XLSX alike. Every view and export is written to the audit log.
+"""
+
+import csv
+import tempfile
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from courses.models import CoursePage
+
+from .models import AuditEvent, OrgUnit, StaffProfile
+from .progress import course_progress_for
+from .querysets import scope_unit_paths
+from .reports import COLUMNS, STATUSES, Filters, current_items, matrix, people_rows
+
+PAGE_SIZE = 50
+
+STATUS_LABELS = {
+    "not_started": gettext_lazy("Not started"),
+    "in_progress": gettext_lazy("In progress"),
+    "completed": gettext_lazy("Completed"),
+    "overdue": gettext_lazy("Overdue"),
+    "exempt": gettext_lazy("Exempt"),
+}
+COLUMN_LABELS = {
+    "employee_number": gettext_lazy("Employee number"),
+    "last_name": gettext_lazy("Last name"),
+    "first_name": gettext_lazy("First name"),
+    "unit": gettext_lazy("Unit"),
+    "job_title": gettext_lazy("Job title"),
+    "course": gettext_lazy("Course"),
+    "status": gettext_lazy("Status"),
+    "due_date": gettext_lazy("Due date"),
+    "completed_at": gettext_lazy("Completed"),
+    "valid_until": gettext_lazy("Certificate valid until"),
+}
+
+
+class ReportFilterForm(forms.Form):
+    kurs = forms.TypedChoiceField(
+        label=gettext_lazy("Course"), required=False, coerce=int, empty_value=None
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("All")), *STATUS_LABELS.items()],
+    )
+    befattning = forms.CharField(
+        label=gettext_lazy("Job title"), required=False, max_length=200
+    )
+    fran = forms.DateField(
+        label=gettext_lazy("Due from"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    till = forms.DateField(
+        label=gettext_lazy("Due until"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sortering = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("name", gettext_lazy("Name")),
+            ("unit", gettext_lazy("Unit")),
+            ("course", gettext_lazy("Course")),
+            ("due", gettext_lazy("Due date")),
+            ("status", gettext_lazy("Status")),
+        ],
+    )
+
+    def __init__(self, data, courses):
+        super().__init__(data)
+        self.fields["kurs"].choices = [("", _("All courses"))] + [
+            (course.pk, course.title) for course in courses
+        ]
+        for name in ("fran", "till"):
+            self.fields[name].error_messages["invalid"] = _(
+                "Enter a date as YYYY-MM-DD."
+            )
+        self.fields["kurs"].error_messages["invalid_choice"] = _(
+            "Choose one of the courses in the list."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("fran"), cleaned.get("till")
+        if start and end and end < start:
+            self.add_error("till", _("The end of the range is before its start."))
+        return cleaned
+
+    def filters(self, unit=None):
+        """The valid filters; an invalid one is left out and shown as an error."""
+        self.is_valid()
+        data = dict(getattr(self, "cleaned_data", {}))
+        for name in self.errors:
+            data.pop(name, None)
+        return Filters(
+            course_id=data.get("kurs"),
+            status=data.get("status") or "",
+            unit=unit,
+            due_from=data.get("fran"),
+            due_until=data.get("till"),
+            job_title=(data.get("befattning") or "").strip(),
+            sort=data.get("sortering") or "name",
+        )
+
+
+def _scope(request):
+    """The viewer's scope paths (None: the city); 403 for nobody in scope."""
+    paths = scope_unit_paths(request.user, timezone.localdate())
+    if paths == []:
+        return None, render(request, "learners/reports/no_scope.html", status=403)
+    return paths, None
+
+
+def _unit_in_scope(paths, unit_id):
+    unit = OrgUnit.objects.filter(pk=unit_id).first()
+    if unit is None or (
+        paths is not None and not any(unit.path.startswith(p) for p in paths)
+    ):
+        raise Http404
+    return unit
+
+
+def _courses_in(items):
+    ids = items.values("course_id").distinct()
+    return list(CoursePage.objects.filter(pk__in=ids).order_by("title").only("title"))
+
+
+def _audit(request, action, paths, unit, filters, **extra):
+    AuditEvent.objects.create(
+        actor=request.user,
+        action=action,
+        summary=(
+            _("Report: %(scope)s") % {"scope": unit.name if unit else _("all in scope")}
+        )[:500],
+        details={
+            "scope": paths if paths is not None else "city",
+            "unit": unit.hr_code if unit else None,
+            "filters": filters.as_dict() if filters else None,
+            "path": request.get_full_path()[:500],
+            **extra,
+        },
+    )
+
+
+def _top_levels(paths):
+    """The rows of the overview without a unit chosen: the administrations
+    for the city, else the viewer's own top units, grouped by depth."""
+    if paths is None:
+        units = list(OrgUnit.objects.filter(depth=1).order_by("name"))
+    else:
+        units = list(OrgUnit.objects.filter(path__in=paths).order_by("name"))
+    by_depth = {}
+    for unit in units:
+        by_depth.setdefault(unit.depth, []).append(unit)
+    return by_depth
+
+
+@login_required
+def overview(request, unit_id=None):
+    paths, refused = _scope(request)
+    if refused:
+        return refused
+    today = timezone.localdate()
+    unit = _unit_in_scope(paths, unit_id) if unit_id else None
+    items = current_items(paths, today)
+    courses = _courses_in(items)
+    form = ReportFilterForm(request.GET, courses)
+    filters = form.filters()
+    filtered = Filters(
+        course_id=filters.course_id,
+        due_from=filters.due_from,
+        due_until=filters.due_until,
+        job_title=filters.job_title,
+    ).apply(items)
+    if unit is not None:
+        filtered = filtered.filter(unit_path__startswith=unit.path)
+        children = list(unit.get_children().order_by("name"))
+        levels = {unit.depth + 1: [unit, *children]}
+    else:
+        levels = _top_levels(paths)
+    rows, by_course, grand = [], {}, None
+    for depth, level_units in sorted(levels.items()):
+        length = depth * OrgUnit.steplen
+        level_rows, level_courses, level_total = matrix(filtered, level_units, length)
+        rows += level_rows
+        for course_id, cell in level_courses.items():
+            by_course.setdefault(course_id, type(cell)()).add(cell)
+        if grand is None:
+            grand = level_total
+        else:
+            grand.add(level_total)
+    if unit is not None and rows:
+        rows[0].label = _("%(unit)s itself") % {"unit": unit.name}
+    shown = [c for c in courses if not filters.course_id or c.pk == filters.course_id]
+    _audit(
+        request, AuditEvent.Action.VIEW_REPORT, paths, unit, filters, view="overview"
+    )
+    return render(
+        request,
+        "learners/reports/overview.html",
+        {
+            "unit": unit,
+            "ancestors": _ancestors_in_scope(unit, paths),
+            "rows": [row for row in rows if row.total.total or row.unit == unit],
+            "courses": shown,
+            "by_course": by_course,
+            "grand": grand,
+            "form": form,
+            "today": today,
+        },
+    )
+
+
+def _ancestors_in_scope(unit, paths):
+    if unit is None:
+        return []
+    return [
+        ancestor
+        for ancestor in unit.get_ancestors()
+        if paths is None or any(ancestor.path.startswith(p) for p in paths)
+    ]
+
+
+@login_required
+def people(request, unit_id):
+    paths, refused = _scope(request)
+    if refused:
+        return refused
+    today = timezone.localdate()
+    unit = _unit_in_scope(paths, unit_id)
+    items = current_items(paths, today).filter(unit_path__startswith=unit.path)
+    courses = _courses_in(items)
+    form = ReportFilterForm(request.GET, courses)
+    filters = form.filters(unit=unit)
+    rows = people_rows(items, filters)
+    export = request.GET.get("format")
+    if export in ("csv", "xlsx"):
+        _audit(
+            request,
+            AuditEvent.Action.EXPORT_REPORT,
+            paths,
+            unit,
+            filters,
+            view="people",
+            format=export,
+        )
+        return (_csv if export == "csv" else _xlsx)(rows, unit, today)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("sida"))
+    _audit(request, AuditEvent.Action.VIEW_REPORT, paths, unit, filters, view="people")
+    query = request.GET.copy()
+    query.pop("sida", None)
+    query.pop("format", None)
+    return render(
+        request,
+        "learners/reports/people.html",
+        {
+            "unit": unit,
+            "ancestors": _ancestors_in_scope(unit, paths),
+            "page": page,
+            "rows": [display_row(row) for row in page.object_list],
+            "columns": [(key, COLUMN_LABELS[key]) for key, _src in COLUMNS],
+            "form": form,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def display_row(row):
+    """A row of the people list as shown and exported: the column keys, with
+    the status translated and dates as dates."""
+    values = {key: row[source] for key, source in COLUMNS}
+    values["status"] = str(STATUS_LABELS.get(values["status"], values["status"]))
+    if values["completed_at"]:
+        values["completed_at"] = timezone.localdate(values["completed_at"])
+    values["profile_id"] = row["person__staff_profile__id"]
+    return values
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _filename(unit, today, extension):
+    return f"kompetens-{unit.hr_code}-{today.isoformat()}.{extension}"
+
+
+def _csv(rows, unit, today):
+    """Streamed: memory stays flat however many rows."""
+    writer = csv.writer(_Echo(), delimiter=";")
+    keys = [key for key, _src in COLUMNS]
+
+    def lines():
+        yield "\ufeff"  # Excel reads UTF-8 with a BOM
+        yield writer.writerow([str(COLUMN_LABELS[key]) for key in keys])
+        for row in rows.iterator(chunk_size=2000):
+            values = display_row(row)
+            yield writer.writerow([_cell(values[key]) for key in keys])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(unit, today, "csv")}"'
+    )
+    return response
+
+
+def _xlsx(rows, unit, today):
+    """openpyxl's write-only mode keeps one row in memory at a time; the file
+    is spooled to disk and streamed from there."""
+    from openpyxl import Workbook
+
+    keys = [key for key, _src in COLUMNS]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=unit.hr_code[:31] or "Rapport")
+    sheet.append([str(COLUMN_LABELS[key]) for key in keys])
+    for row in rows.iterator(chunk_size=2000):
+        values = display_row(row)
+        sheet.append([values[key] if values[key] is not None else "" for key in keys])
+    spool = tempfile.TemporaryFile()
+    book.save(spool)
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=_filename(unit, today, "xlsx"),
+        content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ),
+    )
+
+
+@login_required
+def person(request, profile_id):
+    paths, refused = _scope(request)
+    if refused:
+        return refused
+    today = timezone.localdate()
+    profile = get_object_or_404(
+        StaffProfile.objects.select_related("user", "unit"), pk=profile_id
+    )
+    if profile.unit is None or (
+        paths is not None and not any(profile.unit.path.startswith(p) for p in paths)
+    ):
+        raise Http404
+    items = list(
+        people_rows(
+            current_items(paths, today).filter(person=profile.user),
+            Filters(sort="due"),
+        )
+    )
+    courses = CoursePage.objects.filter(pk__in=[row["course_id"] for row in items])
+    progress = course_progress_for(profile.user, list(courses))
+    shown = []
+    for row in items:
+        values = display_row(row)
+        state = progress.get(row["course_id"])
+        if row["status"] not in ("completed", "exempt") and state is not None:
+            values["remaining"] = [
+                step.lesson.title
+                for step in state.required
+                if step.status != "completed"
+            ]
+        shown.append(values)
+    _audit(
+        request,
+        AuditEvent.Action.VIEW_REPORT,
+        paths,
+        profile.unit,
+        None,
+        view="person",
+        person=profile.employee_number,
+    )
+    return render(
+        request,
+        "learners/reports/person.html",
+        {"profile": profile, "rows": shown, "statuses": STATUSES},
+    )
