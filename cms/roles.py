@@ -114,6 +114,12 @@ HR_ADMIN_PERMISSIONS = [
     ("learners", "view_notification"),
     ("learners", "view_notificationitem"),
     ("learners", "change_reminderpolicy"),
+    # Reports: goals and what managers may see.
+    ("learners", "add_reportgoal"),
+    ("learners", "change_reportgoal"),
+    ("learners", "delete_reportgoal"),
+    ("learners", "view_reportgoal"),
+    ("learners", "change_reportsettings"),
 ]
 
 

@@ -20,10 +20,35 @@ from django.utils.translation import gettext_lazy
 
 from courses.models import CoursePage
 
-from .models import AuditEvent, OrgUnit, StaffProfile
+from .models import (
+    AuditEvent,
+    LessonProgress,
+    OrgUnit,
+    QuizAttempt,
+    ReportGoal,
+    ReportSettings,
+    StaffProfile,
+)
 from .progress import course_progress_for
-from .querysets import scope_unit_paths
-from .reports import COLUMNS, STATUSES, Filters, current_items, matrix, people_rows
+from .querysets import _subtree_of, scope_unit_paths
+from .reports import (
+    COLUMNS,
+    STATUSES,
+    Filters,
+    current_items,
+    goal_status,
+    matrix,
+    people_rows,
+    trend,
+)
+
+MAX_GOALS = 20
+GOAL_STATES = {
+    "met": gettext_lazy("Met"),
+    "on_track": gettext_lazy("On track"),
+    "at_risk": gettext_lazy("At risk"),
+    "missed": gettext_lazy("Missed"),
+}
 
 PAGE_SIZE = 50
 
@@ -210,6 +235,8 @@ def overview(request, unit_id=None):
     if unit is not None and rows:
         rows[0].label = _("%(unit)s itself") % {"unit": unit.name}
     shown = [c for c in courses if not filters.course_id or c.pk == filters.course_id]
+    goals = [goal_status(goal, today) for goal in _goals(paths, unit)]
+    points = trend(filtered, filters.course_id, today) if filters.course_id else None
     _audit(
         request, AuditEvent.Action.VIEW_REPORT, paths, unit, filters, view="overview"
     )
@@ -225,8 +252,50 @@ def overview(request, unit_id=None):
             "grand": grand,
             "form": form,
             "today": today,
+            "goals": goals,
+            "goal_states": GOAL_STATES,
+            "trend": points,
+            "trend_course": next((c for c in shown if c.pk == filters.course_id), None),
+            "chart": _chart(points) if points else None,
         },
     )
+
+
+def _goals(paths, unit):
+    """The goals set for this part of the organisation (at the top: every
+    goal within the viewer's scope)."""
+    goals = ReportGoal.objects.select_related("course", "unit").order_by("deadline")
+    if unit is not None:
+        goals = goals.filter(unit=unit)
+    elif paths is not None:
+        goals = goals.filter(_subtree_of(paths, "unit__path"))
+    return list(goals[:MAX_GOALS])
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 200, 30
+
+
+def _chart(points):
+    """The SVG polyline of the trend; the same figures are in the table."""
+    if not any(point.percent is not None for point in points):
+        return None
+    step = (CHART_WIDTH - 2 * CHART_PAD) / max(len(points) - 1, 1)
+    coords = []
+    for index, point in enumerate(points):
+        percent = point.percent or 0
+        x = CHART_PAD + index * step
+        y = CHART_HEIGHT - CHART_PAD - percent * (CHART_HEIGHT - 2 * CHART_PAD) / 100
+        coords.append((round(x, 1), round(y, 1), point))
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "points": " ".join(f"{x},{y}" for x, y, _p in coords),
+        "dots": coords,
+        "top": CHART_PAD,
+        "bottom": CHART_HEIGHT - CHART_PAD,
+        "left": CHART_PAD,
+        "right": CHART_WIDTH - CHART_PAD,
+    }
 
 
 def _ancestors_in_scope(unit, paths):
@@ -376,9 +445,13 @@ def person(request, profile_id):
     )
     courses = CoursePage.objects.filter(pk__in=[row["course_id"] for row in items])
     progress = course_progress_for(profile.user, list(courses))
+    details = _details_allowed(request.user, paths)
+    scores, seconds = _details(profile.user, items) if details else ({}, {})
     shown = []
     for row in items:
         values = display_row(row)
+        values["score"] = scores.get(row["course_id"])
+        values["minutes"] = round(seconds.get(row["course_id"], 0) / 60)
         state = progress.get(row["course_id"])
         if row["status"] not in ("completed", "exempt") and state is not None:
             values["remaining"] = [
@@ -399,5 +472,34 @@ def person(request, profile_id):
     return render(
         request,
         "learners/reports/person.html",
-        {"profile": profile, "rows": shown, "statuses": STATUSES},
+        {"profile": profile, "rows": shown, "statuses": STATUSES, "details": details},
     )
+
+
+def _details_allowed(user, paths):
+    """Quiz scores and time spent: HR always; managers if HR allows it."""
+    if paths is None:
+        return True
+    profile = StaffProfile.objects.filter(user=user).only("hr_role").first()
+    if profile and profile.hr_role == StaffProfile.HrRole.COORDINATOR:
+        return True
+    return ReportSettings.load().managers_see == ReportSettings.ManagersSee.DETAILS
+
+
+def _details(user, items):
+    """Best quiz score and time spent in the current round, per course."""
+    cycles = {row["course_id"]: row["cycle"] for row in items}
+    scores, seconds = {}, {}
+    for course_id, cycle, score in QuizAttempt.objects.filter(
+        enrolment__learner=user,
+        enrolment__course_id__in=cycles,
+        submitted_at__isnull=False,
+    ).values_list("enrolment__course_id", "enrolment__cycle", "score"):
+        if cycle == cycles.get(course_id) and score is not None:
+            scores[course_id] = max(scores.get(course_id, 0), score)
+    for course_id, cycle, spent in LessonProgress.objects.filter(
+        enrolment__learner=user, enrolment__course_id__in=cycles
+    ).values_list("enrolment__course_id", "enrolment__cycle", "time_spent_seconds"):
+        if cycle == cycles.get(course_id):
+            seconds[course_id] = seconds.get(course_id, 0) + spent
+    return scores, seconds

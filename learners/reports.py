@@ -13,7 +13,10 @@ What is counted (see docs/reports.md):
 Every aggregate is one SQL query whatever the number of people or units.
 """
 
+import bisect
+import math
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db.models import (
     Case,
@@ -28,6 +31,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from .models import Assignment, Certificate, Enrolment, OrgUnit
 from .querysets import _subtree_of
@@ -224,7 +228,86 @@ def people_rows(items, filters: Filters):
             "person_id",
             "person__staff_profile__id",
             "course_id",
+            "cycle",
             *(source for _key, source in COLUMNS),
         )
     )
     return rows
+
+
+# --- Goals and the trend ---------------------------------------------------------
+
+RATE_WINDOW_DAYS = 28
+
+
+@dataclass
+class GoalStatus:
+    goal: object
+    cell: Cell
+    recent: int  # completions in the last 28 days
+    projected_percent: int | None
+    state: str  # met, on_track, at_risk, missed
+
+    @property
+    def needed(self):
+        return math.ceil(self.goal.target_percent * self.cell.required / 100)
+
+
+def goal_status(goal, day):
+    """Met; on track (the last 28 days' completion rate, continued, reaches the
+    target by its date); at risk; or missed (the date passed, not met)."""
+    paths = [goal.unit.path] if goal.unit_id else None
+    items = current_items(paths, day).filter(course_id=goal.course_id)
+    since = day - timedelta(days=RATE_WINDOW_DAYS)
+    counts = items.aggregate(
+        **_counts(),
+        recent=Count("pk", filter=Q(status="completed", completed_at__date__gt=since)),
+    )
+    recent = counts.pop("recent")
+    cell = Cell(**counts)
+    days_left = max((goal.deadline - day).days, 0)
+    projected = cell.completed + recent * days_left / RATE_WINDOW_DAYS
+    projected_percent = (
+        min(100, round(100 * projected / cell.required)) if cell.required else None
+    )
+    reached = cell.percent is not None and cell.percent >= goal.target_percent
+    if reached:
+        state = "met"
+    elif day > goal.deadline:
+        state = "missed"
+    elif projected_percent is not None and projected_percent >= goal.target_percent:
+        state = "on_track"
+    else:
+        state = "at_risk"
+    return GoalStatus(goal, cell, recent, projected_percent, state)
+
+
+@dataclass
+class TrendPoint:
+    week_ending: object
+    completed: int
+    required: int
+
+    @property
+    def percent(self):
+        return round(100 * self.completed / self.required) if self.required else None
+
+
+def trend(items, course_id, day, weeks=12):
+    """Completion over time for one course: for each of the last `weeks`
+    weeks, the share of today's required items completed by the week's end.
+    Two queries, whatever the number of people."""
+    items = items.filter(course_id=course_id)
+    required = items.exclude(status="exempt").count()
+    ends = [day - timedelta(days=7 * n) for n in range(weeks - 1, -1, -1)]
+    completed = list(
+        items.filter(status="completed", completed_at__isnull=False)
+        .values_list("completed_at", flat=True)
+        .order_by()
+    )
+    local_days = sorted(timezone.localdate(moment) for moment in completed)
+    points = []
+    for end in ends:
+        done = bisect.bisect_right(local_days, end)
+        points.append(TrendPoint(end, done, required))
+    return points

@@ -19,6 +19,7 @@ from .admin_views import (
     NotificationViewSet,
     QuizAccommodationViewSet,
     ReadOnlyPermissionPolicy,
+    ReportGoalViewSet,
     UnitDelegationViewSet,
     quiz_results,
 )
@@ -61,6 +62,11 @@ def register_notifications():
 @hooks.register("register_admin_viewset")
 def register_notification_items():
     return NotificationItemViewSet("reminders_sent")
+
+
+@hooks.register("register_admin_viewset")
+def register_goals():
+    return ReportGoalViewSet("report_goals")
 
 
 @hooks.register("register_admin_viewset")

@@ -687,6 +687,7 @@ from .assignments import (  # noqa: E402 - the models package's second module
     Exemption,
 )
 from .reminders import NotificationItem, ReminderPolicy  # noqa: E402
+from .reports import ReportGoal, ReportSettings  # noqa: E402
 
 __all__ = [
     "Assignment",
@@ -704,6 +705,8 @@ __all__ = [
     "QuizAttempt",
     "QuizResponse",
     "ReminderPolicy",
+    "ReportGoal",
+    "ReportSettings",
     "StaffProfile",
     "UnitDelegation",
 ]

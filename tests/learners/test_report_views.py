@@ -214,9 +214,81 @@ def test_queries_do_not_grow_with_people_or_units(
         make_unit(f"A1-{n}", parent=OrgUnit.objects.get(pk=org["a1"].pk))
     add_people(org, org["a1"], people, "p")
     client.force_login(hr)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         client.get(reverse("learners:report_unit", args=[org["a"].pk]))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         client.get(reverse("learners:report_unit", args=[org["a1"].pk]))
     with django_assert_max_num_queries(16):
         client.get(reverse("learners:report_people", args=[org["a"].pk]))
+
+
+def _complete(people, course, days_ago):
+    moment = timezone.now() - timedelta(days=days_ago)
+    Assignment.objects.filter(person__in=people, course=course).update(
+        state="completed", completed_at=moment
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "recent_days_ago", "deadline_in", "expected"),
+    [
+        (50, 10, 30, "met"),  # 5 of 10 done: 50 %
+        (90, 10, 30, "on_track"),  # 5 in 28 days, 30 days left: 100 % by then
+        (90, 60, 30, "at_risk"),  # nothing in the last 28 days
+        (90, 10, -1, "missed"),  # the date has passed
+    ],
+)
+def test_goal_status(client, org, hr, target, recent_days_ago, deadline_in, expected):
+    from learners.models import ReportGoal
+    from learners.reports import goal_status
+
+    people = add_people(org, org["a1"], 10, "g")
+    course = org["courses"][0]
+    _complete(people[:5], course, recent_days_ago)
+    goal = ReportGoal.objects.create(
+        course=course,
+        unit=org["a"],
+        target_percent=target,
+        deadline=timezone.localdate() + timedelta(days=deadline_in),
+    )
+    status = goal_status(goal, timezone.localdate())
+    assert (status.cell.completed, status.cell.required) == (5, 10)
+    assert status.state == expected
+    client.force_login(hr)
+    page = client.get(reverse("learners:report_unit", args=[org["a"].pk]))
+    assert f'data-goal-state="{expected}"' in page.content.decode()
+
+
+def test_trend_counts_completions_by_week(client, org, hr):
+    people = add_people(org, org["a1"], 4, "t")
+    course = org["courses"][0]
+    _complete(people[:1], course, 20)
+    _complete(people[1:3], course, 3)
+    client.force_login(hr)
+    page = client.get(
+        reverse("learners:report_unit", args=[org["a"].pk]), {"kurs": course.pk}
+    )
+    points = page.context["trend"]
+    assert len(points) == 12
+    # Weeks ending 21, 14 and 7 days ago and today: done 20 and 3 days ago.
+    assert [p.percent for p in points[-4:]] == [0, 25, 25, 75]
+    html = page.content.decode()
+    assert "<svg" in html and 'data-report="trend"' in html
+
+
+def test_managers_see_scores_only_if_hr_allows(client, org, hr):
+    from learners.models import ReportSettings
+
+    person = add_people(org, org["a1"], 1, "s")[0]
+    profile = StaffProfile.objects.get(user=person)
+    url = reverse("learners:report_person", args=[profile.pk])
+    client.force_login(org["head_a"])
+    assert not client.get(url).context["details"]
+    settings_row = ReportSettings.load()
+    settings_row.managers_see = "details"
+    settings_row.save()
+    assert client.get(url).context["details"]
+    settings_row.managers_see = "status"
+    settings_row.save()
+    client.force_login(hr)
+    assert client.get(url).context["details"]
