@@ -7,12 +7,13 @@ HTML, CSV and XLSX alike. Every view and export is written to the audit log.
 """
 
 import csv
+import io
 import tempfile
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -235,6 +236,21 @@ def overview(request, unit_id=None):
     if unit is not None and rows:
         rows[0].label = _("%(unit)s itself") % {"unit": unit.name}
     shown = [c for c in courses if not filters.course_id or c.pk == filters.course_id]
+    visible_rows = [row for row in rows if row.total.total or row.unit == unit]
+    export = request.GET.get("format")
+    if export in ("csv", "xlsx"):
+        _audit(
+            request,
+            AuditEvent.Action.EXPORT_REPORT,
+            paths,
+            unit,
+            filters,
+            view="overview",
+            format=export,
+        )
+        table = matrix_table(visible_rows, shown, by_course, grand)
+        name = unit.hr_code if unit else "oversikt"
+        return _table_response(table, name, today, export)
     goals = [goal_status(goal, today) for goal in _goals(paths, unit)]
     points = trend(filtered, filters.course_id, today) if filters.course_id else None
     _audit(
@@ -246,7 +262,7 @@ def overview(request, unit_id=None):
         {
             "unit": unit,
             "ancestors": _ancestors_in_scope(unit, paths),
-            "rows": [row for row in rows if row.total.total or row.unit == unit],
+            "rows": visible_rows,
             "courses": shown,
             "by_course": by_course,
             "grand": grand,
@@ -503,3 +519,67 @@ def _details(user, items):
         if cycle == cycles.get(course_id):
             seconds[course_id] = seconds.get(course_id, 0) + spent
     return scores, seconds
+
+
+def _cell_values(cell):
+    if cell is None or not cell.total:
+        return ["", 0, 0, 0]
+    return [
+        "" if cell.percent is None else cell.percent,
+        cell.completed,
+        cell.required,
+        cell.overdue,
+    ]
+
+
+def matrix_table(rows, courses, by_course, grand):
+    """The overview as on screen, one line per unit (and the total): per
+    course and for all courses, completion %, completed, required, overdue."""
+    header = [str(_("Unit"))]
+    parts = ("%", _("completed"), _("required"), _("overdue"))
+    for title in [course.title for course in courses] + [str(_("All courses"))]:
+        header += [f"{title}: {part}" for part in parts]
+    lines = [header]
+    for row in rows:
+        line = [row.label]
+        for course in courses:
+            line += _cell_values(row.cells.get(course.pk))
+        lines.append(line + _cell_values(row.total))
+    total = [str(_("Total"))]
+    for course in courses:
+        total += _cell_values(by_course.get(course.pk))
+    lines.append(total + _cell_values(grand))
+    return lines
+
+
+def _table_response(lines, name, today, export):
+    """A small table (one line per unit): CSV or XLSX in one go."""
+    if export == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerows(lines)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="kompetens-{name}-{today.isoformat()}.csv"'
+        )
+        return response
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=name[:31] or "Rapport")
+    for line in lines:
+        sheet.append(line)
+    spool = tempfile.TemporaryFile()
+    book.save(spool)
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=f"kompetens-{name}-{today.isoformat()}.xlsx",
+        content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ),
+    )

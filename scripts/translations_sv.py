@@ -960,6 +960,10 @@ SV = {
     "Choose a course to see its completion over time.": "Välj en kurs för att se genomförandet över tid.",
     "Best quiz score": "Bästa provresultat",
     "Time spent": "Tidsåtgång",
+    "Download this table:": "Ladda ned tabellen:",
+    "completed": "genomförda",
+    "required": "obligatoriska",
+    "overdue": "försenade",
 }
 
 SV_PLURAL = {

@@ -292,3 +292,43 @@ def test_managers_see_scores_only_if_hr_allows(client, org, hr):
     settings_row.save()
     client.force_login(hr)
     assert client.get(url).context["details"]
+
+
+def test_overview_export_equals_the_screen(client, org, hr):
+    add_people(org, org["a1"], 3, "a1-", state="completed")
+    add_people(org, org["a"], 1, "a-", overdue=True)
+    client.force_login(hr)
+    url = reverse("learners:report_unit", args=[org["a"].pk])
+    screen = client.get(url)
+    rows = screen.context["rows"]
+    courses = screen.context["courses"]
+    exported = client.get(url, {"format": "csv"}).content.decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(exported), delimiter=";"))
+    assert [line[0] for line in lines[1:-1]] == [row.label for row in rows]
+    for line, row in zip(lines[1:-1], rows, strict=True):
+        for index, course in enumerate(courses):
+            cell = row.cells.get(course.pk)
+            got = line[1 + 4 * index : 5 + 4 * index]
+            assert got == [
+                str(cell.percent),
+                str(cell.completed),
+                str(cell.required),
+                str(cell.overdue),
+            ]
+    assert lines[-1][-4:] == [
+        str(screen.context["grand"].percent),
+        str(screen.context["grand"].completed),
+        str(screen.context["grand"].required),
+        str(screen.context["grand"].overdue),
+    ]
+    book = client.get(url, {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(book.streaming_content))).active
+    assert [r[0] for r in sheet.iter_rows(values_only=True)] == [
+        line[0] for line in lines
+    ]
+    assert AuditEvent.objects.filter(action="export_report").count() == 2
+    # Another administration's table, by id: 404 in both formats.
+    client.force_login(org["head_a"])
+    other = reverse("learners:report_unit", args=[org["b"].pk])
+    assert client.get(other, {"format": "csv"}).status_code == 404
+    assert client.get(other, {"format": "xlsx"}).status_code == 404
