@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from .models import (
     Assignment,
@@ -160,7 +159,7 @@ def plan_day(today: datetime.date, rules: ReminderPolicy | None = None) -> list:
     team_lists = defaultdict(list)  # manager → the team's overdue and upcoming
     manager_digest_day = today.weekday() == rules.manager_digest_weekday
 
-    for pk, person, course, title, due, manager, unit in _assignment_rules(today):
+    for pk, person, course, title, due, manager, unit in _assignment_rows(today):
         days_left = (due - today).days
         common = {
             "person_id": person,
@@ -232,10 +231,6 @@ def plan_day(today: datetime.date, rules: ReminderPolicy | None = None) -> list:
         key = f"manager_digest:{manager}:{week}"
         messages.append(Message(Kind.MANAGER_DIGEST, key, manager, team_lists[manager]))
     return messages
-
-
-# The loop above reads rows through this name so tests can count queries.
-_assignment_rules = _assignment_rows
 
 
 def _expiring_certificates(today, days):
@@ -325,7 +320,3 @@ def _store_chunk(messages):
 def manual_message_key(person_id, item_keys):
     digest = hashlib.sha256("|".join(sorted(item_keys)).encode()).hexdigest()[:20]
     return f"manual:{person_id}:{digest}"
-
-
-def today_in_city():
-    return timezone.localdate()
