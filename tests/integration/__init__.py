@@ -72,8 +72,12 @@ class LocalSmtpServer:
         self._lock = threading.Lock()
         self._messages: list[ReceivedMessage] = []
         self.rcpt_reply: str | None = None
-        self._controller = _EphemeralPortController(
-            _RecordingHandler(self), hostname=self.host, port=0, ready_timeout=10
+        self._running = False
+        self._controller = self._new_controller(port=0)
+
+    def _new_controller(self, port: int) -> _EphemeralPortController:
+        return _EphemeralPortController(
+            _RecordingHandler(self), hostname=self.host, port=port, ready_timeout=10
         )
 
     @property
@@ -103,11 +107,27 @@ class LocalSmtpServer:
                 )
             time.sleep(0.05)
 
+    @property
+    def is_running(self) -> bool:
+        return self._running
+
     def start(self) -> None:
         self._controller.start()
+        self._running = True
 
     def stop(self) -> None:
+        """Stop listening: connections to the port are refused until
+        `start_again()`. The messages received so far are kept."""
         self._controller.stop()
+        self._running = False
+
+    def start_again(self) -> None:
+        """Listen again on the same port after `stop()` (an aiosmtpd controller
+        cannot be restarted, so a new one binds the old port)."""
+        if self._running:
+            raise AssertionError(f"SMTP server on port {self.port} is running")
+        self._controller = self._new_controller(port=self.port)
+        self.start()
 
 
 @contextmanager
@@ -117,4 +137,5 @@ def running_smtp_server():
     try:
         yield server
     finally:
-        server.stop()
+        if server.is_running:  # a test may have stopped it
+            server.stop()

@@ -5,6 +5,7 @@ Nothing here skips: without Redis, PostgreSQL or Celery the tests fail.
 """
 
 import importlib.util
+import json
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -29,6 +31,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION_REDIS_DB = 14
 WORKER_READY_TIMEOUT = 60.0
 WORKER_STOP_TIMEOUT = 15.0
+# Concurrent test runs take turns on the integration DB, test by test.
+INTEGRATION_LOCK_WAIT = 600
+INTEGRATION_LOCK_EXPIRES = 600  # a test holding it longer has hung
 
 _reports = pytest.StashKey[dict]()
 
@@ -112,6 +117,32 @@ class CeleryWorkerProcess:
         )
         return pattern.findall(self.log)
 
+    def wait_for_exit(self, timeout: float = 30.0) -> int:
+        """The exit code once the process has ended (-9: killed by SIGKILL)."""
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"celery worker still running after {timeout} s:\n{self.log}"
+            ) from None
+
+    def wait_for_task_results(
+        self, task_name: str, count: int, timeout: float = 30.0
+    ) -> list[str]:
+        """Poll until `task_name` has finished `count` times; fail after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            results = self.task_results(task_name)
+            if len(results) >= count:
+                return results
+            self.assert_alive()
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"{task_name} finished {len(results)} time(s) within "
+                    f"{timeout} s, expected {count}:\n{self.log}"
+                )
+            time.sleep(0.05)
+
     def assert_alive(self):
         if self.process.poll() is not None:
             raise AssertionError(
@@ -169,23 +200,14 @@ def _forget_broker_connections(app):
         amqp._producer_pool = None
 
 
-@pytest.fixture
-def celery_worker_process(
-    request, transactional_db, django_db_serialized_rollback, smtp_server, monkeypatch
-) -> CeleryWorkerProcess:
-    """A real Celery worker process on a dedicated Redis DB, sending mail to
-    `smtp_server`, with this test process enqueuing to the same broker.
-
-    Tests using it are transactional (their writes are committed, so the worker
-    sees them) with serialized rollback: the flush after the test would
-    otherwise leave later tests without Wagtail's root page and locale.
-    """
+def _require_worker_prerequisites(fixture_name):
+    """Fail (never skip) unless a real worker can share this test's data."""
     from cms.celery import app
     from learners.tasks import send_course_completed_email
 
     if not hasattr(connection, "_test_serialized_contents"):
         pytest.fail(
-            "celery_worker_process needs serialized rollback: use "
+            f"{fixture_name} needs serialized rollback: use "
             "@pytest.mark.django_db(transaction=True, serialized_rollback=True) "
             "or no django_db marker at all."
         )
@@ -193,17 +215,64 @@ def celery_worker_process(
         pytest.fail("The celery package is not installed in this interpreter.")
     if send_course_completed_email.app is not app:
         pytest.fail("learners.tasks are not bound to cms.celery.app.")
+    return app
 
+
+@contextmanager
+def _taking_turns_on(broker_url):
+    """Hold the integration Redis DB for one test. Test runs started at the
+    same time on one machine (several people in one working tree) would
+    otherwise flush each other's queues and run each other's tasks on their
+    workers against the wrong test database: they take turns, test by test.
+    The lock lives in REDIS_URL's DB, which no test flushes."""
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3)
+    lock = client.lock(
+        f"kompetens:integration-tests:{broker_url}",
+        timeout=INTEGRATION_LOCK_EXPIRES,
+        blocking_timeout=INTEGRATION_LOCK_WAIT,
+    )
+    try:
+        acquired = lock.acquire()
+    except redis.RedisError as error:
+        client.close()
+        pytest.fail(f"Redis at {settings.REDIS_URL} is not usable: {error!r}")
+    if not acquired:
+        client.close()
+        pytest.fail(
+            f"Another test run held {broker_url} for over {INTEGRATION_LOCK_WAIT} s; "
+            "set KOMPETENS_INTEGRATION_REDIS_URL to a Redis DB of your own."
+        )
+    try:
+        yield
+    finally:
+        try:
+            lock.release()
+        except redis.exceptions.LockError:
+            pass  # expired: this test outlived INTEGRATION_LOCK_EXPIRES
+        client.close()
+
+
+@contextmanager
+def _fresh_integration_broker():
+    """The integration Redis DB, held for this test and flushed before and
+    after it: (broker_url, client)."""
     broker_url = integration_redis_url()
     if broker_url.rstrip("/") == (settings.REDIS_URL or "").rstrip("/"):
         pytest.fail(f"The integration Redis DB must not be REDIS_URL ({broker_url}).")
-    redis_client = redis.Redis.from_url(broker_url, socket_connect_timeout=3)
-    try:
-        redis_client.flushdb()  # only the integration DB
-    except redis.RedisError as error:
-        pytest.fail(f"Redis at {broker_url} is not usable: {error!r}")
+    with _taking_turns_on(broker_url):
+        redis_client = redis.Redis.from_url(broker_url, socket_connect_timeout=3)
+        try:
+            redis_client.flushdb()  # only the integration DB
+        except redis.RedisError as error:
+            pytest.fail(f"Redis at {broker_url} is not usable: {error!r}")
+        try:
+            yield broker_url, redis_client
+        finally:
+            redis_client.flushdb()
+            redis_client.close()
 
-    queue = app.conf.task_default_queue
+
+def _worker_env(broker_url, smtp_server, extra=None):
     env = {
         key: value
         for key, value in os.environ.items()
@@ -230,24 +299,29 @@ def celery_worker_process(
         EMAIL_HOST_USER="",
         EMAIL_HOST_PASSWORD="",
     )
+    env.update(extra or {})
+    return env
+
+
+def _worker_arguments(queue):
+    return [
+        "worker",
+        "--pool=solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-Q",
+        queue,
+        "--loglevel=INFO",
+        "-n",
+        f"integration-{uuid.uuid4().hex[:8]}@%h",
+    ]
+
+
+def _spawn_worker(command, env, broker_url, queue, redis_client):
+    """Start the worker process and wait until it is ready (or fail)."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cms",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            queue,
-            "--loglevel=INFO",
-            "-n",
-            f"integration-{uuid.uuid4().hex[:8]}@%h",
-        ],
+        command,
         cwd=REPO_ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -257,33 +331,185 @@ def celery_worker_process(
         bufsize=1,
     )
     worker = CeleryWorkerProcess(process, broker_url, queue, redis_client)
-    try:
-        deadline = time.monotonic() + WORKER_READY_TIMEOUT
-        while not worker.ready.wait(0.1):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"celery worker did not become ready (exit code {process.poll()}):"
-                    f"\n{worker.log}"
-                )
-
-        # This process publishes to the worker's broker, for real.
-        saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-        monkeypatch.setenv("CELERY_BROKER_URL", broker_url)  # Celery prefers it
-        monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
-        _forget_broker_connections(app)
-        app.conf.update(broker_url=broker_url, task_always_eager=False)
-        try:
-            yield worker
-        finally:
-            _forget_broker_connections(app)
-            app.conf.update(saved)
-    finally:
-        worker.stop()
-        if _test_failed(request):
-            print(  # noqa: T201 - shown under the failed test in CI
-                f"\n----- celery worker log (exit code {process.returncode}) -----\n"
-                f"{worker.log}",
-                file=sys.stderr,
+    deadline = time.monotonic() + WORKER_READY_TIMEOUT
+    while not worker.ready.wait(0.1):
+        if process.poll() is not None or time.monotonic() > deadline:
+            worker.stop()
+            pytest.fail(
+                f"celery worker did not become ready (exit code {process.poll()}):"
+                f"\n{worker.log}"
             )
-        redis_client.flushdb()
-        redis_client.close()
+    return worker
+
+
+@contextmanager
+def _publishing_to(app, broker_url, monkeypatch):
+    """This process publishes to the worker's broker, for real."""
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    monkeypatch.setenv("CELERY_BROKER_URL", broker_url)  # Celery prefers it
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    _forget_broker_connections(app)
+    app.conf.update(broker_url=broker_url, task_always_eager=False)
+    try:
+        yield
+    finally:
+        _forget_broker_connections(app)
+        app.conf.update(saved)
+
+
+def _print_worker_log(worker, label="celery worker"):
+    print(  # noqa: T201 - shown under the failed test in CI
+        f"\n----- {label} log (exit code {worker.process.returncode}) -----\n"
+        f"{worker.log}",
+        file=sys.stderr,
+    )
+
+
+@pytest.fixture
+def celery_worker_process(
+    request, transactional_db, django_db_serialized_rollback, smtp_server, monkeypatch
+) -> CeleryWorkerProcess:
+    """A real Celery worker process on a dedicated Redis DB, sending mail to
+    `smtp_server`, with this test process enqueuing to the same broker.
+
+    Tests using it are transactional (their writes are committed, so the worker
+    sees them) with serialized rollback: the flush after the test would
+    otherwise leave later tests without Wagtail's root page and locale.
+    """
+    app = _require_worker_prerequisites("celery_worker_process")
+    queue = app.conf.task_default_queue
+    command = [sys.executable, "-m", "celery", "-A", "cms", *_worker_arguments(queue)]
+    with _fresh_integration_broker() as (broker_url, redis_client):
+        worker = _spawn_worker(
+            command,
+            _worker_env(broker_url, smtp_server),
+            broker_url,
+            queue,
+            redis_client,
+        )
+        try:
+            with _publishing_to(app, broker_url, monkeypatch):
+                yield worker
+        finally:
+            worker.stop()
+            if _test_failed(request):
+                _print_worker_log(worker)
+
+
+# --- Several workers, restarts and test-only settings ------------------------
+
+# Runs `celery worker` like `celery -A cms worker` does, after applying the
+# overrides in KOMPETENS_TEST_WORKER_OVERRIDES inside the worker process:
+# - "broker_transport_options": merged into app.conf (a short visibility
+#   timeout, so a killed worker's unacknowledged task comes back in seconds);
+# - "module_attributes": {"module.NAME": value} set on imported modules (a
+#   timedelta attribute takes seconds). A name that does not exist fails the
+#   worker's start, so a renamed constant cannot silently stop applying.
+_WORKER_BOOTSTRAP = """
+import datetime, importlib, json, os, sys
+import django
+django.setup()
+from cms.celery import app
+overrides = json.loads(os.environ["KOMPETENS_TEST_WORKER_OVERRIDES"])
+options = overrides.get("broker_transport_options")
+if options:
+    app.conf.broker_transport_options = {
+        **(app.conf.broker_transport_options or {}), **options
+    }
+for dotted, value in overrides.get("module_attributes", {}).items():
+    module_name, _, name = dotted.rpartition(".")
+    module = importlib.import_module(module_name)
+    current = getattr(module, name)
+    if isinstance(current, datetime.timedelta):
+        value = datetime.timedelta(seconds=value)
+    elif type(current) is not type(value):
+        raise TypeError(f"{dotted} is {current!r}, not like {value!r}")
+    setattr(module, name, value)
+print("integration worker overrides:", json.dumps(overrides), flush=True)
+app.worker_main(sys.argv[1:])
+"""
+
+
+def short_visibility_timeout(seconds: int) -> dict:
+    """Broker transport options under which a task taken by a worker that
+    died is handed out again after `seconds` (checked every second)."""
+    return {
+        "visibility_timeout": seconds,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+
+
+class CeleryWorkers:
+    """Starts real workers on one integration broker: several at once, with
+    extra environment (KOMPETENS_CRASH_AT, ...), broker transport options or
+    module constants for the test, and restarts with the same configuration."""
+
+    def __init__(self, app, broker_url, redis_client, smtp_server):
+        self.app = app
+        self.broker_url = broker_url
+        self.redis = redis_client
+        self.queue = app.conf.task_default_queue
+        self.smtp_server = smtp_server
+        self.started: list[CeleryWorkerProcess] = []
+
+    def start(
+        self, *, env=None, transport_options=None, module_attributes=None
+    ) -> CeleryWorkerProcess:
+        overrides = {}
+        if transport_options:
+            overrides["broker_transport_options"] = dict(transport_options)
+        if module_attributes:
+            overrides["module_attributes"] = dict(module_attributes)
+        extra_env = dict(env or {})
+        if overrides:
+            extra_env["KOMPETENS_TEST_WORKER_OVERRIDES"] = json.dumps(overrides)
+            launcher = [sys.executable, "-c", _WORKER_BOOTSTRAP]
+        else:
+            launcher = [sys.executable, "-m", "celery", "-A", "cms"]
+        return self._launch(launcher, extra_env)
+
+    def _launch(self, launcher, extra_env):
+        worker = _spawn_worker(
+            [*launcher, *_worker_arguments(self.queue)],
+            _worker_env(self.broker_url, self.smtp_server, extra_env),
+            self.broker_url,
+            self.queue,
+            self.redis,
+        )
+        worker.launcher, worker.extra_env = launcher, extra_env
+        self.started.append(worker)
+        return worker
+
+    def restart(self, worker: CeleryWorkerProcess) -> CeleryWorkerProcess:
+        """A new worker process configured as `worker` was, on the same
+        broker (its unacknowledged tasks stay there). A live `worker` is shut
+        down warm first."""
+        worker.stop()
+        return self._launch(worker.launcher, worker.extra_env)
+
+    def stop_all(self):
+        for worker in self.started:
+            worker.stop()
+
+
+@pytest.fixture
+def celery_workers(
+    request, transactional_db, django_db_serialized_rollback, smtp_server, monkeypatch
+) -> CeleryWorkers:
+    """Real Celery worker processes started by the test (``.start(env=...,
+    transport_options=..., module_attributes=...)``, ``.restart(worker)``) on
+    a dedicated, flushed Redis DB, sending mail to `smtp_server`; this test
+    process publishes to the same broker. Transactional with serialized
+    rollback, as `celery_worker_process`."""
+    app = _require_worker_prerequisites("celery_workers")
+    with _fresh_integration_broker() as (broker_url, redis_client):
+        workers = CeleryWorkers(app, broker_url, redis_client, smtp_server)
+        try:
+            with _publishing_to(app, broker_url, monkeypatch):
+                yield workers
+        finally:
+            workers.stop_all()
+            if _test_failed(request):
+                for number, worker in enumerate(workers.started, 1):
+                    _print_worker_log(worker, f"celery worker #{number}")
