@@ -272,11 +272,22 @@ def store_plan(messages) -> list[int]:
 
 def _store_chunk(messages):
     keys = [m.key for m in messages]
+    # Only what is new: a sweep that finds nothing new writes nothing (and
+    # creates no message only to delete it again).
+    taken = set(
+        NotificationItem.objects.filter(
+            key__in=[item.key for m in messages for item in m.items]
+        ).values_list("key", flat=True)
+    )
+    fresh = {
+        m.key: [item for item in m.items if item.key not in taken] for m in messages
+    }
+    storing = [m for m in messages if fresh[m.key]]
     with transaction.atomic():
         Notification.objects.bulk_create(
             [
                 Notification(key=m.key, kind=m.kind, recipient_id=m.recipient_id)
-                for m in messages
+                for m in storing
             ],
             ignore_conflicts=True,
             batch_size=1000,
@@ -284,7 +295,11 @@ def _store_chunk(messages):
         # Locked: a sender claiming one of these waits until its items are in.
         open_ids = dict(
             Notification.objects.select_for_update()
-            .filter(key__in=keys, status=Notification.Status.PENDING, attempts=0)
+            .filter(
+                key__in=[m.key for m in storing],
+                status=Notification.Status.PENDING,
+                attempts=0,
+            )
             .values_list("key", "pk")
         )
         rows = [
@@ -299,22 +314,22 @@ def _store_chunk(messages):
                 course_title=item.course_title,
                 due_date=item.due_date,
             )
-            for m in messages
+            for m in storing
             if m.key in open_ids
-            for item in m.items
+            for item in fresh[m.key]
         ]
         NotificationItem.objects.bulk_create(
             rows, ignore_conflicts=True, batch_size=2000
         )
-        # A message whose every item had gone out before has nothing to say.
+        # A concurrent planner may have taken every item first.
         Notification.objects.filter(
             pk__in=open_ids.values(), items__isnull=True
         ).delete()
-        return list(
-            Notification.objects.filter(pk__in=open_ids.values()).values_list(
-                "pk", flat=True
-            )
-        )
+    return list(
+        Notification.objects.filter(
+            key__in=keys, status=Notification.Status.PENDING, attempts=0
+        ).values_list("pk", flat=True)
+    )
 
 
 def manual_message_key(person_id, item_keys):

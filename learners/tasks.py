@@ -352,6 +352,7 @@ REMINDER_KINDS = [
 # after this long; the claim makes a second hand-out harmless anyway.
 ENQUEUE_LEASE = timedelta(minutes=30)
 SEND_CHUNK = 50
+SWEEP_MINUTES = 10  # the beat entry's period
 MAX_BACKOFF_SECONDS = 600  # well under the broker's visibility timeout
 
 
@@ -379,6 +380,9 @@ def enqueue_pending_reminders(rules, now=None):
     now = now or timezone.now()
     if not in_sending_window(now, rules):
         return 0
+    # No more than the rate limit lets out before the next sweep: a backlog
+    # waits in the database, not as tasks churning against the limiter.
+    budget = rules.rate_per_minute * SWEEP_MINUTES
     ids = list(
         Notification.objects.filter(kind__in=REMINDER_KINDS, attempts__lt=MAX_ATTEMPTS)
         .filter(
@@ -387,7 +391,7 @@ def enqueue_pending_reminders(rules, now=None):
         )
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - ENQUEUE_LEASE))
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", flat=True)[:budget]
     )
     for start in range(0, len(ids), SEND_CHUNK):
         chunk = ids[start : start + SEND_CHUNK]
@@ -435,6 +439,8 @@ def send_reminders(self, notification_ids, failures=0):
             # sweep hands them out again.
             Notification.objects.filter(pk__in=rest).update(enqueued_at=None)
         else:
+            # Still handed out: the next sweep leaves them to this task.
+            Notification.objects.filter(pk__in=rest).update(enqueued_at=timezone.now())
             send_reminders.apply_async((rest, failures), countdown=countdown)
 
     for index, notification_id in enumerate(notification_ids):
@@ -443,6 +449,12 @@ def send_reminders(self, notification_ids, failures=0):
             # Outside the window: back to the pile for the next sweep in it.
             Notification.objects.filter(pk__in=rest).update(enqueued_at=None)
             return "outside the sending window"
+        done = Notification.objects.filter(
+            pk=notification_id,
+            status__in=[Notification.Status.SENT, Notification.Status.NOT_SENT],
+        )
+        if done.exists():
+            continue  # a copy of the task was faster: no token spent on it
         if not take_send_token(rules):
             hand_back(rest, 61 - timezone.now().second, failures)
             return "rate limited"

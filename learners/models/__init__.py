@@ -366,6 +366,10 @@ class Notification(models.Model):
     """The delivery log. `key` is unique per (kind, recipient, subject, period):
     it is what makes "sent once" true, and the row is the proof of sending."""
 
+    # A record, not content: Wagtail's reference index need not track tens of
+    # thousands of these a day (the benchmark found it was most of a sweep).
+    wagtail_reference_index_ignore = True
+
     class Kind(models.TextChoices):
         COURSE_COMPLETED = "course_completed", _("Course completed")
         INVITATION = "invitation", _("Invitation")

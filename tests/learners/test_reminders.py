@@ -503,3 +503,51 @@ def test_celery_is_configured_for_at_least_once_delivery(settings):
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["options"]["expires"] > 0, name
     assert tasks.send_reminders.acks_late and tasks.send_reminders.reject_on_worker_lost
+
+
+def test_a_sweep_hands_out_no_more_than_the_rate_lets_out_before_the_next(
+    catalogue, unit, rules
+):
+    """At 1 a minute, a sweep every 10 minutes hands out at most 10: the
+    backlog waits in the database, not as tasks churning at the limiter."""
+    from learners.tasks import enqueue_pending_reminders
+
+    rules.rate_per_minute = 1
+    for index in range(12):
+        Notification.objects.create(
+            key=f"reminders:test:{index}",
+            kind=Notification.Kind.REMINDERS,
+            recipient=make_staff(f"q{index}", unit=unit),
+        )
+    with time_machine.travel(at(MONDAY, 6), tick=False):
+        assert enqueue_pending_reminders(rules) == 0  # before the window
+    rules.send_on_weekends = True
+    from unittest import mock
+
+    with (
+        time_machine.travel(at(MONDAY, 9), tick=False),
+        mock.patch("learners.tasks.send_reminders.delay") as delay,
+    ):
+        # The task itself is not the point here (and has nothing to say):
+        # count what is handed out, without running it.
+        assert enqueue_pending_reminders(rules) == 10
+        assert sum(len(call.args[0]) for call in delay.call_args_list) == 10
+        assert enqueue_pending_reminders(rules) == 2  # the next sweep: the rest
+        assert enqueue_pending_reminders(rules) == 0  # all leased for 30 minutes
+
+
+def test_a_second_sweep_the_same_day_writes_nothing(course, unit, rules):
+    person = make_staff("p", unit=unit)
+    assign(course, person, date(2027, 3, 20))
+    store_plan(plan_day(MONDAY, rules))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        store_plan(plan_day(MONDAY, rules))
+    writes = [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE"))
+    ]
+    assert writes == []
