@@ -159,6 +159,7 @@ def test_bad_rules_are_refused_with_a_clear_message(
             k: [str(m) for m in v] for k, v in response.context["form"].errors.items()
         }
     assert message in " ".join(errors.get(field, [])), errors
+    assert 'id="error-summary"' in response.content.decode()  # linked to the field
     assert not AssignmentRule.objects.exists()
     assert not AuditEvent.objects.exists()
 
