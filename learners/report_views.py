@@ -206,7 +206,9 @@ def overview(request, unit_id=None):
         return refused
     today = timezone.localdate()
     unit = _unit_in_scope(paths, unit_id) if unit_id else None
-    items = current_items(paths, today)
+    # Within the unit from the start: the courses offered are its courses,
+    # and no query reads the rest of the scope (the benchmark's HR unit page).
+    items = current_items([unit.path] if unit else paths, today)
     courses = _courses_in(items)
     form = ReportFilterForm(request.GET, courses)
     filters = form.filters()
@@ -217,7 +219,6 @@ def overview(request, unit_id=None):
         job_title=filters.job_title,
     ).apply(items)
     if unit is not None:
-        filtered = filtered.filter(unit_path__startswith=unit.path)
         children = list(unit.get_children().order_by("name"))
         levels = {unit.depth + 1: [unit, *children]}
     else:
@@ -331,7 +332,7 @@ def people(request, unit_id):
         return refused
     today = timezone.localdate()
     unit = _unit_in_scope(paths, unit_id)
-    items = current_items(paths, today).filter(unit_path__startswith=unit.path)
+    items = current_items([unit.path], today)  # the unit is within the scope
     courses = _courses_in(items)
     form = ReportFilterForm(request.GET, courses)
     filters = form.filters(unit=unit)
