@@ -1,0 +1,1718 @@
+"""Benchmark for issue #6: the reports (overview, people list, exports) over
+40,000 staff in 2,000 units with 200 courses and ~1.5 million rows of
+training record, each page beside the raw SQL that computes the same numbers
+on the same database, on PostgreSQL.
+
+    .venv/bin/python bench/reports.py               # ~10 min (+3 min to seed once)
+    .venv/bin/python bench/reports.py --reseed      # seed again instead of restoring
+    .venv/bin/python bench/reports.py --keep-db     # keep the database afterwards
+    .venv/bin/python bench/reports.py --reuse-db    # use the kept database as is
+    .venv/bin/python bench/reports.py --only city --runs 9
+    .venv/bin/python bench/reports.py --jit off --try-fixes
+    .venv/bin/python bench/reports.py --profile overview_city_course
+
+**It drops and recreates its own database** (`DATABASE_URL`, default
+postgres://postgres@127.0.0.1:5432/kompetens_bench_reports; the name must
+start with `kompetens_bench`) unless `--reuse-db`, and empties Redis database
+10 (`REDIS_URL`, default redis://127.0.0.1:6379/10: the cache) before and
+after. Settings are `cms.settings.production` with throw-away secrets;
+`collectstatic` runs into a temporary `STATIC_ROOT` (the manifest storage
+needs it) alongside the seeding or the restore.
+
+Seeding (`bench/report_data.py`): 200 courses through the Wagtail page API,
+then COPY of the units (valid treebeard paths), users and staff profiles,
+assignments (several cycles for some, every state), enrolments, lesson
+progress and certificates, and VACUUM ANALYZE. The seeded database is kept
+as `bench/results/reports-seed-*.dump` (`pg_dump -Fc`, git-ignored) and
+restored on later runs; it is seeded again when the seeding code or a
+migration in it has changed, or with `--reseed`. The data's dates are
+relative to the seeding day; the reports are for today.
+
+Measured, in-process with Django's test client (no network; "server time"
+is the wall time of `client.get()` with the response body consumed, warm,
+median of `--runs`), logged in as a central HR specialist (the city) and as
+the head of the largest district administration (its subtree):
+1. the overview for the city, one administration and one unit, without and
+   with a course filter (which adds the trend; goals are always shown);
+2. the people list (first page) of one unit and one administration;
+3. the CSV and XLSX export of a department (~10k rows), the administration
+   and the whole city, with the process's peak RSS during the export (the
+   kernel's high-water mark, reset before each request). The view takes a
+   unit and the HR tree has no city root, so the city export goes through
+   the same view with a stand-in top unit (path "", every unit under it).
+Beside each, the raw SQL written by hand (latest cycle per person and course
+by DISTINCT ON, not withdrawn, active users, status by CASE, grouped by unit
+prefix and course; for the exports COPY ... TO STDOUT of the same rows), and
+a check that the page shows exactly the raw SQL's numbers (the view's
+template context is captured on one extra request) and that the exports hold
+exactly its rows.
+
+Goal: every page within 2x of its raw SQL, the city under 500 ms. A page
+over either has its slowest queries EXPLAIN ANALYZEd into
+`bench/results/reports-explain-<page>.txt`; `--profile PAGE` prints a
+cProfile of one request. `--jit off` runs without PostgreSQL's JIT (the
+session setting the app could make); `--try-fixes` measures the overview
+pages again with proposed replacements of `learners.reports` functions
+patched in (below; the app is not changed) and tries a materialized view for
+the city. Results: `bench/results/reports[-jit-off]-latest.md` and `.json`.
+"""
+
+# The raw SQL is put together from constants; every value is a bound parameter.
+# ruff: noqa: S608
+
+import argparse
+import cProfile
+import csv
+import gc
+import hashlib
+import io
+import json
+import os
+import pstats
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from unittest import mock
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/kompetens_bench_reports"
+os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
+os.environ.setdefault("SECRET_KEY", "bench-not-secret-" + secrets.token_hex(8))
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+_WORK = tempfile.mkdtemp(prefix="kompetens-bench-reports.")
+for _name in ("KOMPETENS_VAR_DIR", "MEDIA_ROOT", "STATIC_ROOT"):
+    os.environ.setdefault(_name, os.path.join(_WORK, _name.lower()))
+
+import report_data  # noqa: E402
+
+RESULTS = BENCH / "results"
+PROJECT_APPS = ("cms", "courses", "learners")
+SEED_SOURCES = [BENCH / "report_data.py", BENCH / "assign_data.py"]
+TZ_NAME = "Europe/Stockholm"
+CITY_BUDGET_MS = 500
+RATIO_BUDGET = 2.0
+TAG = [""]  # "-jit-off" for a run without JIT: the results' file names
+
+
+# --- Memory and time ---------------------------------------------------------------
+
+
+def _status_kb(key):
+    try:
+        with open("/proc/self/status") as f:
+            match = re.search(rf"^{key}:\s+(\d+) kB", f.read(), re.M)
+        return int(match.group(1)) if match else 0
+    except OSError:
+        return 0
+
+
+def _reset_peak():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+@dataclass
+class Sample:
+    ms: float
+    cpu_ms: float
+    sql_ms: float
+    queries: int
+    size: int = 0
+    rss_before_mb: float = 0.0
+    peak_mb: float = 0.0
+
+
+@contextmanager
+def counted(queries=None):
+    """Count the queries and the time in the database driver; `queries`, if
+    given, collects (ms, sql, params)."""
+    from django.db import connection
+
+    box = {"n": 0, "s": 0.0}
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            box["n"] += 1
+            box["s"] += spent
+            if queries is not None:
+                queries.append((spent * 1000, sql, params))
+
+    with connection.execute_wrapper(wrapper):
+        yield box
+
+
+def _consume(response):
+    if response.streaming:
+        size = 0
+        for chunk in response.streaming_content:
+            size += len(chunk)
+        response.close()
+        return size
+    return len(response.content)
+
+
+def request_once(client, url, queries=None):
+    gc.collect()
+    _reset_peak()
+    rss = _status_kb("VmRSS") / 1024
+    cpu = time.process_time()
+    started = time.perf_counter()
+    with counted(queries) as box:
+        response = client.get(url)
+        size = _consume(response)
+    ms = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: {response.status_code}")
+    return Sample(
+        ms=ms,
+        cpu_ms=(time.process_time() - cpu) * 1000,
+        sql_ms=box["s"] * 1000,
+        queries=box["n"],
+        size=size,
+        rss_before_mb=rss,
+        peak_mb=_status_kb("VmHWM") / 1024,
+    )
+
+
+def raw_once(statements):
+    """Run the raw statements; returns (ms, results)."""
+    from django.db import connection
+
+    results = []
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for kind, sql, params in statements:
+            if kind == "copy":
+                raw = cursor.cursor
+                size = 0
+                with raw.copy(sql, params) as copy:
+                    for block in copy:
+                        size += len(block)
+                results.append(size)
+            else:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall())
+    return (time.perf_counter() - started) * 1000, results
+
+
+def median(values):
+    return statistics.median(values) if values else 0.0
+
+
+# --- The database and its dump -----------------------------------------------------
+
+
+def _sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _migration_files():
+    files = {}
+    for app in PROJECT_APPS:
+        for path in sorted((ROOT / app / "migrations").glob("[0-9]*.py")):
+            files[str(path.relative_to(ROOT))] = _sha(path)
+    return files
+
+
+def dump_paths(args):
+    stem = RESULTS / f"reports-seed-{args.staff}x{args.units}"
+    return stem.with_suffix(".dump"), stem.with_suffix(".json")
+
+
+def dump_is_usable(args):
+    dump, meta_path = dump_paths(args)
+    if args.reseed:
+        return None, "--reseed"
+    if not dump.exists() or not meta_path.exists():
+        return None, "no dump"
+    meta = json.loads(meta_path.read_text())
+    for path in SEED_SOURCES:
+        if meta["sources"].get(path.name) != _sha(path):
+            return None, f"{path.name} changed since the dump"
+    now = _migration_files()
+    for path, digest in meta["migrations"].items():
+        if now.get(path) != digest:
+            return None, f"{path} changed or removed since the dump"
+    return meta, ""
+
+
+def _admin_url(url):
+    parts = urlsplit(url)
+    return parts._replace(path="/postgres").geturl(), parts.path.lstrip("/")
+
+
+def recreate_database(url):
+    import psycopg
+
+    admin, name = _admin_url(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def database_exists(url):
+    import psycopg
+
+    admin, name = _admin_url(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        return bool(
+            conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+        )
+
+
+def drop_database(url):
+    import psycopg
+
+    admin, name = _admin_url(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def flush_cache():
+    import redis
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+
+def prepare_database(args):
+    """Reuse, restore or seed. Returns (meta, how)."""
+    import django
+
+    url = os.environ["DATABASE_URL"]
+    dump, meta_path = dump_paths(args)
+    started = time.perf_counter()
+    if args.reuse_db:
+        if not database_exists(url) or not meta_path.exists():
+            sys.exit("--reuse-db: no kept database (run once with --keep-db)")
+        django.setup()
+        return json.loads(meta_path.read_text()), "reused the kept database"
+    meta, why = dump_is_usable(args)
+    if meta:
+        recreate_database(url)
+        print(f"Restoring {dump.name} (seeded {meta['day']})…", flush=True)
+        subprocess.run(
+            ["pg_restore", "--no-owner", "-j", "2", "-d", url, str(dump)], check=True
+        )
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # migrations added since
+        report_data.vacuum()  # pg_restore brings no statistics
+        return (
+            meta,
+            f"restored from {dump.name} in {time.perf_counter() - started:.0f} s",
+        )
+    print(f"Seeding ({why}): about 4 minutes…", flush=True)
+    recreate_database(url)
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    print(f"  migrate: {time.perf_counter() - started:.0f} s", flush=True)
+    day = timezone.localdate()
+    facts = report_data.seed(day, units=args.units, staff=args.staff, workdir=_WORK)
+    vac = time.perf_counter()
+    report_data.vacuum()
+    print(f"  VACUUM ANALYZE: {time.perf_counter() - vac:.0f} s", flush=True)
+    seconds = time.perf_counter() - started
+    connections.close_all()
+    RESULTS.mkdir(exist_ok=True)
+    tmp = dump.with_suffix(".dump.part")
+    subprocess.run(
+        ["pg_dump", "-Fc", "--no-owner", "-f", str(tmp), "-d", url], check=True
+    )
+    tmp.replace(dump)
+    meta = {
+        "day": day.isoformat(),
+        "staff": args.staff,
+        "units": args.units,
+        "seeded_at": datetime.now().astimezone().isoformat(),
+        "seed_seconds": round(seconds),
+        "facts": facts,
+        "sources": {p.name: _sha(p) for p in SEED_SOURCES},
+        "migrations": _migration_files(),
+    }
+    meta_path.write_text(json.dumps(meta, indent=1))
+    return meta, (
+        f"seeded in {seconds:.0f} s and dumped to {dump.name} "
+        f"({dump.stat().st_size / 1e6:.0f} MB)"
+    )
+
+
+def start_collectstatic():
+    env = dict(os.environ)
+    log = open(os.path.join(_WORK, "collectstatic.log"), "w")
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+# --- The raw SQL -------------------------------------------------------------------
+#
+# The current items written by hand: the latest cycle of each person and
+# course (DISTINCT ON over the unique (person, course, cycle) index), unless
+# withdrawn; active users with a unit under the prefix; the status by CASE.
+# `in_progress` needs the enrolment of the same cycle: only the people list
+# and the exports join it (no aggregate counts it).
+
+STATUS_CASE = """CASE WHEN a.state = 'exempt' THEN 'exempt'
+                     WHEN a.state = 'completed' THEN 'completed'
+                     WHEN a.due_date < %(day)s THEN 'overdue'
+                     {in_progress}
+                     ELSE 'not_started' END"""
+
+
+def items_sql(prefix, course=None, courses=None, people_columns=False):
+    """`WITH items AS (...)`: the current items of the people in the units
+    whose path starts with `prefix` ('' for the city)."""
+    where = [
+        "a.course_id IS NOT NULL",
+        "a.state <> 'withdrawn'",
+        "p.is_active",
+        "u.path LIKE %(prefix)s",
+        # The latest cycle: no later one of the same person and course.
+        "NOT EXISTS (SELECT 1 FROM learners_assignment n WHERE n.person_id = "
+        "a.person_id AND n.course_id = a.course_id AND n.cycle > a.cycle)",
+    ]
+    if course:
+        where.append("a.course_id = %(course)s")
+    if courses:
+        where.append("a.course_id = ANY(%(courses)s)")
+    if people_columns:
+        status = STATUS_CASE.format(
+            in_progress="WHEN e.last_activity_at IS NOT NULL THEN 'in_progress'"
+        )
+        more = (
+            "s.id AS profile_id, s.employee_number, p.last_name, p.first_name, "
+            "u.name AS unit_name, s.job_title, cert.valid_until, "
+        )
+        joins = (
+            "LEFT JOIN learners_enrolment e ON e.learner_id = a.person_id "
+            "AND e.course_id = a.course_id AND e.cycle = a.cycle "
+            "LEFT JOIN learners_certificate cert ON cert.enrolment_id = e.id "
+            "AND cert.revoked_at IS NULL"
+        )
+    else:
+        status = STATUS_CASE.format(in_progress="")
+        more, joins = "", ""
+    return f"""
+WITH items AS (
+    SELECT a.id, a.person_id, a.course_id, a.course_title, a.cycle, a.state,
+           a.due_date, a.completed_at, s.unit_id, u.path, {more}{status} AS status
+      FROM learners_assignment a
+      JOIN auth_user p ON p.id = a.person_id
+      JOIN learners_staffprofile s ON s.user_id = a.person_id
+      JOIN learners_orgunit u ON u.id = s.unit_id
+      {joins}
+     WHERE {" AND ".join(where)}
+)"""
+
+
+def matrix_sql(prefix, length, course, day):
+    # Per unit (integer keys, at most units x courses groups), then rolled up
+    # to the level's path prefix.
+    sql = (
+        items_sql(prefix, course=course)
+        + """, per_unit AS (
+    SELECT unit_id, course_id, count(*) AS total,
+           count(*) FILTER (WHERE status = 'completed') AS completed,
+           count(*) FILTER (WHERE status = 'overdue') AS overdue,
+           count(*) FILTER (WHERE status = 'exempt') AS exempt
+      FROM items GROUP BY 1, 2
+)
+SELECT substr(u.path, 1, %(length)s) AS grp, course_id, sum(total)::bigint,
+       sum(completed)::bigint, sum(overdue)::bigint, sum(exempt)::bigint
+  FROM per_unit JOIN learners_orgunit u ON u.id = per_unit.unit_id
+ GROUP BY 1, 2"""
+    )
+    return (
+        "rows",
+        sql,
+        {"prefix": prefix + "%", "length": length, "course": course, "day": day},
+    )
+
+
+def courses_sql(prefix, day):
+    """The courses with an item in scope: one probe per course that stops
+    at the first item (LIMIT 1 keeps it a per-course probe, not a join over
+    every item)."""
+    sql = items_sql(prefix).replace("WITH items AS (", "", 1).rstrip()[:-1]
+    sql = f"""
+SELECT pg.id, pg.title
+  FROM wagtailcore_page pg JOIN courses_coursepage cp ON cp.page_ptr_id = pg.id
+ WHERE EXISTS (SELECT 1 FROM ({sql}) AS items WHERE items.course_id = pg.id LIMIT 1)
+ ORDER BY pg.title"""
+    return ("rows", sql, {"prefix": prefix + "%", "day": day})
+
+
+def goals_sql(goals, day):
+    """Every goal in one query: the city's items of the goals' courses per
+    unit and course, then summed over each goal's unit prefix."""
+    since = day - timedelta(days=28)
+    sql = (
+        items_sql("", courses=True)
+        + f""", per_unit AS (
+    SELECT unit_id, course_id, count(*) AS total,
+           count(*) FILTER (WHERE status = 'completed') AS completed,
+           count(*) FILTER (WHERE status = 'overdue') AS overdue,
+           count(*) FILTER (WHERE status = 'exempt') AS exempt,
+           count(*) FILTER (WHERE status = 'completed' AND
+                            (completed_at AT TIME ZONE '{TZ_NAME}')::date > %(since)s)
+               AS recent
+      FROM items GROUP BY 1, 2
+)
+SELECT g.goal, sum(total)::bigint, sum(completed)::bigint, sum(overdue)::bigint,
+       sum(exempt)::bigint, sum(recent)::bigint
+  FROM unnest(%(ids)s::int[], %(gcourses)s::int[], %(prefixes)s::text[])
+       AS g(goal, course, prefix)
+  JOIN per_unit pu ON pu.course_id = g.course
+  JOIN learners_orgunit u ON u.id = pu.unit_id AND u.path LIKE g.prefix
+ GROUP BY g.goal"""
+    )
+    return (
+        "rows",
+        sql,
+        {
+            "prefix": "%",
+            "day": day,
+            "since": since,
+            "courses": sorted({g.course_id for g in goals}),
+            "ids": [g.pk for g in goals],
+            "gcourses": [g.course_id for g in goals],
+            "prefixes": [(g.unit.path if g.unit_id else "") + "%" for g in goals],
+        },
+    )
+
+
+def trend_sql(prefix, course, day):
+    sql = (
+        items_sql(prefix, course=course)
+        + f"""
+SELECT (completed_at AT TIME ZONE '{TZ_NAME}')::date,
+       count(*) FILTER (WHERE status = 'completed' AND completed_at IS NOT NULL),
+       count(*) FILTER (WHERE status <> 'exempt')
+  FROM items GROUP BY 1"""
+    )
+    return ("rows", sql, {"prefix": prefix + "%", "course": course, "day": day})
+
+
+PEOPLE_SELECT = f"""
+SELECT employee_number, last_name, first_name, unit_name, job_title, course_title,
+       status, due_date, (completed_at AT TIME ZONE '{TZ_NAME}')::date,
+       valid_until{{extra}}
+  FROM items ORDER BY last_name, first_name, course_title, id"""
+
+
+def people_page_sql(prefix, day, size):
+    sql = (
+        items_sql(prefix, people_columns=True)
+        + PEOPLE_SELECT.format(extra=", count(*) OVER ()")
+        + " LIMIT %(size)s"
+    )
+    return ("rows", sql, {"prefix": prefix + "%", "day": day, "size": size})
+
+
+def export_sql(prefix, day, copy=False):
+    sql = items_sql(prefix, people_columns=True) + PEOPLE_SELECT.format(extra="")
+    params = {"prefix": prefix + "%", "day": day}
+    if not copy:
+        return ("rows", sql, params)
+    # COPY takes no parameters: inline them (our own values, not input).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(sql, params)
+    return ("copy", f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", None)
+
+
+# --- Scenarios ---------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    name: str
+    label: str
+    who: str  # "hr" or "manager"
+    url: str
+    kind: str  # overview, people, csv, xlsx
+    scope: str  # the viewer's scope path ('' for the city)
+    unit: object = None  # OrgUnit or None
+    course: int | None = None
+    city_page: bool = False
+    samples: list = field(default_factory=list)
+    raw_ms: list = field(default_factory=list)
+    raw_results: object = None
+    checks: list = field(default_factory=list)
+    rows: int = 0
+    notes: list = field(default_factory=list)
+
+    def stat(self, key):
+        return median([getattr(s, key) for s in self.samples])
+
+    @property
+    def ratio(self):
+        raw = median(self.raw_ms)
+        return self.stat("ms") / raw if raw else None
+
+    @property
+    def over(self):
+        if self.kind not in ("overview", "people"):
+            return False
+        ratio = self.ratio
+        return (ratio is not None and ratio > RATIO_BUDGET) or (
+            self.city_page and self.stat("ms") > CITY_BUDGET_MS
+        )
+
+
+def build_pages(meta, day):
+    from learners.models import OrgUnit, ReportGoal
+
+    facts = meta["facts"]
+    admin = OrgUnit.objects.get(hr_code=facts["admin"])
+    # The largest unit of the administration; a department of ~10k rows.
+    from django.db.models import Count, Q
+
+    unit = (
+        OrgUnit.objects.filter(path__startswith=admin.path, depth=3)
+        .annotate(n=Count("staff", filter=Q(staff__user__is_active=True)))
+        .order_by("-n", "path")
+        .first()
+    )
+    rows_by_dept = dict(
+        raw_once(
+            [
+                (
+                    "rows",
+                    items_sql("")
+                    + " SELECT substr(path, 1, 8), count(*) FROM items GROUP BY 1",
+                    {"prefix": "%", "day": day},
+                )
+            ]
+        )[1][0]
+    )
+    dept_path = min(
+        (p for p in rows_by_dept if len(p) == 8),
+        key=lambda p: abs(rows_by_dept[p] - 10000),
+    )
+    dept = OrgUnit.objects.get(path=dept_path)
+    course = facts["courses_everyone"][0]
+    city = OrgUnit(
+        pk=0, path="", depth=0, name="Staden (hela staden)", hr_code="STADEN"
+    )
+    base = "/learning/reports/"
+    unit_url = lambda u: f"{base}units/{u.pk}/"  # noqa: E731
+    people_url = lambda u: f"{base}units/{u.pk}/people/"  # noqa: E731
+    k = f"?kurs={course}"
+    pages = [
+        Page(
+            "overview_city",
+            "overview: city",
+            "hr",
+            base,
+            "overview",
+            "",
+            city_page=True,
+        ),
+        Page(
+            "overview_city_course",
+            "overview: city, one course",
+            "hr",
+            base + k,
+            "overview",
+            "",
+            course=course,
+            city_page=True,
+        ),
+        Page(
+            "overview_admin_hr",
+            "overview: administration (HR)",
+            "hr",
+            unit_url(admin),
+            "overview",
+            "",
+            unit=admin,
+        ),
+        Page(
+            "overview_admin_hr_course",
+            "overview: administration (HR), one course",
+            "hr",
+            unit_url(admin) + k,
+            "overview",
+            "",
+            unit=admin,
+            course=course,
+        ),
+        Page(
+            "overview_top_manager",
+            "overview: administration, manager's start page",
+            "manager",
+            base,
+            "overview",
+            admin.path,
+        ),
+        Page(
+            "overview_top_manager_course",
+            "overview: administration, manager's start page, one course",
+            "manager",
+            base + k,
+            "overview",
+            admin.path,
+            course=course,
+        ),
+        Page(
+            "overview_admin_manager",
+            "overview: administration (manager)",
+            "manager",
+            unit_url(admin),
+            "overview",
+            admin.path,
+            unit=admin,
+        ),
+        Page(
+            "overview_admin_manager_course",
+            "overview: administration (manager), one course",
+            "manager",
+            unit_url(admin) + k,
+            "overview",
+            admin.path,
+            unit=admin,
+            course=course,
+        ),
+        Page(
+            "overview_unit_hr",
+            "overview: unit (HR)",
+            "hr",
+            unit_url(unit),
+            "overview",
+            "",
+            unit=unit,
+        ),
+        Page(
+            "overview_unit_hr_course",
+            "overview: unit (HR), one course",
+            "hr",
+            unit_url(unit) + k,
+            "overview",
+            "",
+            unit=unit,
+            course=course,
+        ),
+        Page(
+            "overview_unit_manager",
+            "overview: unit (manager)",
+            "manager",
+            unit_url(unit),
+            "overview",
+            admin.path,
+            unit=unit,
+        ),
+        Page(
+            "overview_unit_manager_course",
+            "overview: unit (manager), one course",
+            "manager",
+            unit_url(unit) + k,
+            "overview",
+            admin.path,
+            unit=unit,
+            course=course,
+        ),
+        Page(
+            "people_unit_hr",
+            "people, first page: unit (HR)",
+            "hr",
+            people_url(unit),
+            "people",
+            "",
+            unit=unit,
+        ),
+        Page(
+            "people_unit_manager",
+            "people, first page: unit (manager)",
+            "manager",
+            people_url(unit),
+            "people",
+            admin.path,
+            unit=unit,
+        ),
+        Page(
+            "people_admin_hr",
+            "people, first page: administration (HR)",
+            "hr",
+            people_url(admin),
+            "people",
+            "",
+            unit=admin,
+        ),
+        Page(
+            "people_admin_manager",
+            "people, first page: administration (manager)",
+            "manager",
+            people_url(admin),
+            "people",
+            admin.path,
+            unit=admin,
+        ),
+    ]
+    for fmt in ("csv", "xlsx"):
+        pages += [
+            Page(
+                f"export_dept_{fmt}",
+                f"export {fmt.upper()}: department (HR)",
+                "hr",
+                people_url(dept) + f"?format={fmt}",
+                fmt,
+                "",
+                unit=dept,
+            ),
+            Page(
+                f"export_admin_{fmt}",
+                f"export {fmt.upper()}: administration (manager)",
+                "manager",
+                people_url(admin) + f"?format={fmt}",
+                fmt,
+                admin.path,
+                unit=admin,
+            ),
+            Page(
+                f"export_city_{fmt}",
+                f"export {fmt.upper()}: whole city (HR)",
+                "hr",
+                people_url(city) + f"?format={fmt}",
+                fmt,
+                "",
+                unit=city,
+            ),
+        ]
+    context = {
+        "admin": admin,
+        "unit": unit,
+        "dept": dept,
+        "city": city,
+        "course": course,
+        "goals": list(ReportGoal.objects.select_related("unit").order_by("deadline")),
+    }
+    return pages, context
+
+
+def goals_for(page, all_goals):
+    """The goals the view shows (learners.report_views._goals)."""
+    if page.unit is not None:
+        return [g for g in all_goals if g.unit_id == page.unit.pk]
+    if page.scope:
+        return [
+            g for g in all_goals if g.unit_id and g.unit.path.startswith(page.scope)
+        ]
+    return all_goals
+
+
+def raw_statements(page, context, day):
+    """The raw SQL computing what `page` shows."""
+    from learners.models import OrgUnit
+    from learners.report_views import PAGE_SIZE
+
+    prefix = page.unit.path if page.unit is not None else page.scope
+    if page.kind == "overview":
+        if page.unit is not None:
+            length = (page.unit.depth + 1) * OrgUnit.steplen
+        else:
+            length = OrgUnit.steplen  # the top level: administrations
+        statements = [matrix_sql(prefix, length, page.course, day)]
+        # The course list is the courses of the unit (or of the viewer's scope
+        # at the top); without a course filter, those of the matrix.
+        if page.course:
+            statements.append(courses_sql(prefix, day))
+        goals = goals_for(page, context["goals"])
+        if goals:
+            statements.append(goals_sql(goals, day))
+        if page.course:
+            statements.append(trend_sql(prefix, page.course, day))
+        return statements
+    if page.kind == "people":
+        return [people_page_sql(prefix, day, PAGE_SIZE)]
+    return [export_sql(prefix, day, copy=True)]
+
+
+# --- Checking the numbers ------------------------------------------------------------
+
+
+@contextmanager
+def captured_context():
+    """The template context of the report views' render() calls."""
+    from learners import report_views
+
+    seen = []
+    real = report_views.render
+
+    def render(request, template, context=None, *args, **kwargs):
+        seen.append(context)
+        return real(request, template, context, *args, **kwargs)
+
+    with mock.patch.object(report_views, "render", render):
+        yield seen
+
+
+def check_overview(page, ctx, results, statements, day):
+    problems = []
+    matrix_rows = results[0]
+    cells = {(g, c): (t, done, over, ex) for g, c, t, done, over, ex in matrix_rows}
+    shown_paths = set()
+    for row in ctx["rows"]:
+        path = row.unit.path if row.unit else None
+        shown_paths.add(path)
+        for course_id, cell in row.cells.items():
+            got = (cell.total, cell.completed, cell.overdue, cell.exempt)
+            if cells.get((path, course_id)) != got:
+                problems.append(
+                    f"cell {path}/{course_id}: page {got}, "
+                    f"SQL {cells.get((path, course_id))}"
+                )
+    for (g, c), value in cells.items():
+        if g in shown_paths:
+            row = next(r for r in ctx["rows"] if r.unit and r.unit.path == g)
+            if c not in row.cells:
+                problems.append(f"cell {g}/{c}: missing on the page, SQL {value}")
+        elif value[0]:
+            problems.append(f"group {g}: {value} in SQL, no row on the page")
+    totals = [sum(v[i] for v in cells.values()) for i in range(4)]
+    grand = ctx["grand"]
+    if (grand.total, grand.completed, grand.overdue, grand.exempt) != tuple(totals):
+        problems.append(f"grand total: page {grand}, SQL {totals}")
+    # The course list.
+    index = 1
+    shown = [c.title for c in ctx["courses"]]
+    if page.course:
+        listed = results[index]
+        index += 1
+        expected = [t for pk, t in listed if not page.course or pk == page.course]
+        if shown != expected:
+            problems.append(f"course list: page {len(shown)}, SQL {len(expected)}")
+    elif sorted({c for _g, c in cells}) != sorted(c.pk for c in ctx["courses"]):
+        problems.append("course list differs from the matrix's courses")
+    # Goals.
+    goals = ctx["goals"]
+    if goals:
+        by_goal = {r[0]: r[1:] for r in results[index]}
+        index += 1
+        for status in goals:
+            c = status.cell
+            got = (c.total, c.completed, c.overdue, c.exempt, status.recent)
+            want = tuple(by_goal.get(status.goal.pk, (0, 0, 0, 0, 0)))
+            if got != want:
+                problems.append(f"goal {status.goal.pk}: page {got}, SQL {want}")
+    elif goals_sql_expected(statements):
+        problems.append("goals expected, none shown")
+    # Trend.
+    if page.course:
+        by_day = results[index]
+        required = sum(r[2] for r in by_day)
+        for point in ctx["trend"]:
+            done = sum(
+                r[1] for r in by_day if r[0] is not None and r[0] <= point.week_ending
+            )
+            if (point.completed, point.required) != (done, required):
+                problems.append(
+                    f"trend {point.week_ending}: page "
+                    f"{point.completed}/{point.required}, SQL {done}/{required}"
+                )
+    return problems, totals[0]
+
+
+def goals_sql_expected(statements):
+    return any("unnest(%(ids)s" in s[1] for s in statements)
+
+
+def _status_labels():
+    from django.utils import translation
+
+    from learners.report_views import STATUS_LABELS
+
+    with translation.override("sv"):
+        return {key: str(label) for key, label in STATUS_LABELS.items()}
+
+
+def _iso(value):
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def raw_row(row, labels):
+    values = list(row[:10])
+    values[6] = labels[values[6]]
+    return tuple(_iso(v) for v in values)
+
+
+def check_people(page, ctx, results, day):
+    labels = _status_labels()
+    raw = results[0]
+    problems = []
+    count = raw[0][10] if raw else 0
+    if ctx["page"].paginator.count != count:
+        problems.append(f"count: page {ctx['page'].paginator.count}, SQL {count}")
+    keys = [key for key, _label in ctx["columns"]]
+    shown = [tuple(_iso(row[key]) for key in keys) for row in ctx["rows"]]
+    expected = [raw_row(r, labels) for r in raw]
+    if shown != expected:
+        first = next(
+            (
+                i
+                for i, (a, b) in enumerate(zip(shown, expected, strict=False))
+                if a != b
+            ),
+            min(len(shown), len(expected)),
+        )
+        problems.append(
+            f"first page differs from row {first}: page "
+            f"{shown[first] if first < len(shown) else None}, SQL "
+            f"{expected[first] if first < len(expected) else None}"
+        )
+    return problems, count
+
+
+def digest(rows):
+    h = hashlib.sha256()
+    n = 0
+    for row in rows:
+        h.update(("\x1f".join(row) + "\n").encode())
+        n += 1
+    return n, h.hexdigest()
+
+
+def export_rows(page, client):
+    """The export's data rows as tuples of strings, streamed (one extra
+    request; nothing held in memory but the row at hand)."""
+    response = client.get(page.url)
+    if page.kind == "csv":
+
+        def lines():
+            for chunk in response.streaming_content:
+                yield chunk.decode("utf-8").lstrip("\ufeff")
+
+        reader = csv.reader((line for line in lines() if line), delimiter=";")
+        next(reader)
+        yield from (tuple(r) for r in reader)
+        return
+    from openpyxl import load_workbook
+
+    with tempfile.TemporaryFile(dir=_WORK) as spool:
+        for chunk in response.streaming_content:
+            spool.write(chunk)
+        spool.seek(0)
+        book = load_workbook(spool, read_only=True)
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        next(rows)
+        yield from (tuple(_iso(v) if v is not None else "" for v in r) for r in rows)
+        book.close()
+
+
+def raw_export_rows(page, day, labels):
+    """The raw SQL's rows, through a server-side cursor."""
+    from django.db import connection, transaction
+
+    _kind, sql, params = export_sql(page.unit.path, day)
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(5000):
+            yield from (raw_row(r, labels) for r in batch)
+
+
+def check_export(page, client, day):
+    labels = _status_labels()
+    want = digest(raw_export_rows(page, day, labels))
+    got = digest(export_rows(page, client))
+    problems = []
+    if got != want:
+        problems.append(
+            f"export: {got[0]:,} rows (sha {got[1][:10]}), "
+            f"SQL {want[0]:,} rows (sha {want[1][:10]})"
+        )
+    return problems, want[0]
+
+
+# --- Profiling and EXPLAIN ---------------------------------------------------------
+
+
+def explain(page, client, top=3):
+    """EXPLAIN (ANALYZE, BUFFERS) of the page's slowest queries."""
+    from django.db import connection
+
+    queries = []
+    request_once(client, page.url, queries)
+    queries.sort(key=lambda q: -q[0])
+    out = [f"# {page.label}: {page.url}\n"]
+    with connection.cursor() as cursor:
+        for ms, sql, params in queries[:top]:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plan = "\n".join(r[0] for r in cursor.fetchall())
+            text = cursor.mogrify(sql, params)
+            out.append(f"## {ms:.1f} ms in the request\n\n{text}\n\n{plan}\n")
+    path = RESULTS / f"reports-explain{TAG[0]}-{page.name}.txt"
+    path.write_text("\n".join(out))
+    return path, [(round(ms, 1), sql[:120]) for ms, sql, _p in queries[:top]]
+
+
+def profile(page, client):
+    profiler = cProfile.Profile()
+    profiler.enable()
+    request_once(client, page.url)
+    profiler.disable()
+    path = RESULTS / f"reports-{page.name}.prof"
+    profiler.dump_stats(path)
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(
+            30
+        )
+        print(f"\n--- cProfile of {page.name}, by {order} (full: {path}) ---")
+        print(out.getvalue())
+
+
+# --- Proposed fixes (--try-fixes; the app is not changed) --------------------------
+#
+# Drop-in replacements for `learners.reports` functions the overview calls,
+# patched into `learners.report_views` for the run, so that their effect is
+# measured and their numbers checked against the same raw SQL.
+
+
+def fixed_counts(day):
+    """The counts on the assignment's own columns: the same numbers as
+    filtering on the `status` CASE (exempt, completed, then open and past its
+    due date: withdrawn items are excluded before), without evaluating the
+    CASE — and its EXISTS on the enrolments — once per count."""
+    from django.db.models import Count, Q
+
+    return {
+        "total": Count("pk"),
+        "completed": Count("pk", filter=Q(state="completed")),
+        "overdue": Count("pk", filter=Q(state="open", due_date__lt=day)),
+        "exempt": Count("pk", filter=Q(state="exempt")),
+    }
+
+
+def fixed_matrix(items, level_units, prefix_length, day=None):
+    """`matrix()` grouped by the person's unit id (a hash aggregate on
+    integers, at most units x courses groups) and rolled up to the level's
+    path prefix in Python."""
+    from django.utils import timezone
+
+    from learners.models import OrgUnit
+    from learners.querysets import _subtree_of
+    from learners.reports import Cell, Row
+
+    day = day or timezone.localdate()
+    rows = {unit.path: Row(unit, unit.name) for unit in level_units}
+    paths = dict(
+        OrgUnit.objects.filter(_subtree_of([u.path for u in level_units]))
+        .order_by()
+        .values_list("pk", "path")
+    )
+    by_course, grand = {}, Cell()
+    grouped = (
+        items.values("person__staff_profile__unit_id", "course_id")
+        .annotate(**fixed_counts(day))
+        .order_by()
+    )
+    for entry in grouped:
+        path = paths.get(entry["person__staff_profile__unit_id"])
+        row = rows.get(path[:prefix_length]) if path else None
+        if row is None:
+            continue
+        cell = Cell(
+            entry["total"], entry["completed"], entry["overdue"], entry["exempt"]
+        )
+        row.cells.setdefault(entry["course_id"], Cell()).add(cell)
+        row.total.add(cell)
+        by_course.setdefault(entry["course_id"], Cell()).add(cell)
+        grand.add(cell)
+    return list(rows.values()), by_course, grand
+
+
+def fixed_goal_status(goal, day):
+    """`goal_status()` with the counts on the assignment's columns."""
+    from django.db.models import Count, Q
+
+    from learners import reports as app
+
+    paths = [goal.unit.path] if goal.unit_id else None
+    items = app.current_items(paths, day).filter(course_id=goal.course_id)
+    since = day - timedelta(days=app.RATE_WINDOW_DAYS)
+    counts = items.aggregate(
+        **fixed_counts(day),
+        recent=Count("pk", filter=Q(state="completed", completed_at__date__gt=since)),
+    )
+    recent = counts.pop("recent")
+    cell = app.Cell(**counts)
+    # The rest as in learners.reports.goal_status.
+    days_left = max((goal.deadline - day).days, 0)
+    projected = cell.completed + recent * days_left / app.RATE_WINDOW_DAYS
+    projected_percent = (
+        min(100, round(100 * projected / cell.required)) if cell.required else None
+    )
+    reached = cell.percent is not None and cell.percent >= goal.target_percent
+    if reached:
+        state = "met"
+    elif day > goal.deadline:
+        state = "missed"
+    elif projected_percent is not None and projected_percent >= goal.target_percent:
+        state = "on_track"
+    else:
+        state = "at_risk"
+    return app.GoalStatus(goal, cell, recent, projected_percent, state)
+
+
+def fixed_trend(items, course_id, day, weeks=12):
+    """`trend()` in one query: completions counted per local day in SQL
+    (a few hundred rows) instead of every completion time fetched."""
+    import bisect
+
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    from learners.reports import TrendPoint
+
+    per_day = (
+        items.filter(course_id=course_id)
+        .values(day=TruncDate("completed_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(
+            done=Count("pk", filter=Q(state="completed", completed_at__isnull=False)),
+            required=Count("pk", filter=~Q(state="exempt")),
+        )
+        .order_by()
+    )
+    required, days, done = 0, [], []
+    for entry in sorted(per_day, key=lambda e: (e["day"] is None, e["day"])):
+        required += entry["required"]
+        if entry["day"] is not None and entry["done"]:
+            days.append(entry["day"])
+            done.append(entry["done"] + (done[-1] if done else 0))
+    points = []
+    for n in range(weeks - 1, -1, -1):
+        end = day - timedelta(days=7 * n)
+        i = bisect.bisect_right(days, end)
+        points.append(TrendPoint(end, done[i - 1] if i else 0, required))
+    return points
+
+
+def fixed_courses_in(items):
+    """The courses with at least one item in scope: one EXISTS probe per
+    course (it stops at the first item) instead of every item's course."""
+    from django.db.models import Exists, OuterRef
+
+    from courses.models import CoursePage
+
+    return list(
+        CoursePage.objects.filter(
+            Exists(items.filter(course_id=OuterRef("pk")).order_by())
+        )
+        .order_by("title")
+        .only("title")
+    )
+
+
+# A precomputed alternative for the city: counts per unit, course, state and
+# (open items) due date in a materialized view, refreshed on a schedule; the
+# overdue count stays live (due_date < today at query time).
+MV_CREATE = """
+DROP MATERIALIZED VIEW IF EXISTS bench_report_cell;
+CREATE MATERIALIZED VIEW bench_report_cell AS
+SELECT s.unit_id, a.course_id, a.state,
+       CASE WHEN a.state = 'open' THEN a.due_date END AS due_date,
+       count(*) AS items
+  FROM learners_assignment a
+  JOIN auth_user p ON p.id = a.person_id
+  JOIN learners_staffprofile s ON s.user_id = a.person_id
+ WHERE a.course_id IS NOT NULL AND a.state <> 'withdrawn' AND p.is_active
+   AND s.unit_id IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM learners_assignment n
+                    WHERE n.person_id = a.person_id AND n.course_id = a.course_id
+                      AND n.cycle > a.cycle)
+ GROUP BY 1, 2, 3, 4;
+CREATE UNIQUE INDEX bench_report_cell_key
+    ON bench_report_cell (unit_id, course_id, state, due_date) NULLS NOT DISTINCT;
+ANALYZE bench_report_cell;
+"""
+MV_MATRIX = """
+SELECT substr(u.path, 1, %(length)s) AS grp, c.course_id, sum(items)::bigint,
+       coalesce(sum(items) FILTER (WHERE state = 'completed'), 0)::bigint,
+       coalesce(sum(items) FILTER (WHERE state = 'open'
+                                   AND due_date < %(day)s), 0)::bigint,
+       coalesce(sum(items) FILTER (WHERE state = 'exempt'), 0)::bigint
+  FROM bench_report_cell c JOIN learners_orgunit u ON u.id = c.unit_id
+ GROUP BY 1, 2"""
+
+
+def materialized_view_trial(day, runs):
+    """Create the view, time a concurrent refresh and the city's matrix from
+    it, and check its numbers against the raw matrix. Returns a summary."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(MV_CREATE)
+        create_ms = (time.perf_counter() - started) * 1000
+        cursor.execute("SELECT count(*) FROM bench_report_cell")
+        size = cursor.fetchone()[0]
+        started = time.perf_counter()
+        cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY bench_report_cell")
+        refresh_ms = (time.perf_counter() - started) * 1000
+    query = ("rows", MV_MATRIX, {"length": 4, "day": day})
+    raw_once([query])
+    times = []
+    for _ in range(runs):
+        ms, (rows,) = raw_once([query])
+        times.append(ms)
+    _ms, (want,) = raw_once([matrix_sql("", 4, None, day)])
+    equal = sorted(map(tuple, rows)) == sorted(map(tuple, want))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP MATERIALIZED VIEW bench_report_cell")
+    return {
+        "rows": size,
+        "create_ms": create_ms,
+        "refresh_ms": refresh_ms,
+        "matrix_ms": median(times),
+        "equal": equal,
+    }
+
+
+FIXES = {
+    "matrix": fixed_matrix,
+    "goal_status": fixed_goal_status,
+    "trend": fixed_trend,
+    "_courses_in": fixed_courses_in,
+}
+
+
+@contextmanager
+def fixes_installed(names):
+    from learners import report_views
+
+    patches = [mock.patch.object(report_views, n, FIXES[n]) for n in names]
+    for p in patches:
+        p.start()
+    try:
+        yield
+    finally:
+        for p in patches:
+            p.stop()
+
+
+# --- Running -----------------------------------------------------------------------
+
+
+def measure(page, clients, context, day, args):
+    client = clients[page.who]
+    runs = args.export_runs if page.kind in ("csv", "xlsx") else args.runs
+    patches = []
+    if page.unit is not None and page.unit.pk == 0:
+        # The city: the same view with a stand-in top unit (path "").
+        from learners import report_views
+
+        real = report_views._unit_in_scope
+        city = context["city"]
+        patches.append(
+            mock.patch.object(
+                report_views,
+                "_unit_in_scope",
+                lambda paths, unit_id: city if unit_id == 0 else real(paths, unit_id),
+            )
+        )
+    for p in patches:
+        p.start()
+    try:
+        statements = raw_statements(page, context, day)
+        if page.kind in ("overview", "people"):
+            request_once(client, page.url)  # warm-up (an export is its own)
+        raw_once(statements)
+        for _ in range(runs):
+            page.samples.append(request_once(client, page.url))
+            ms, results = raw_once(statements)
+            page.raw_ms.append(ms)
+        if page.kind == "overview":
+            with captured_context() as seen:
+                request_once(client, page.url)
+            page.checks, page.rows = check_overview(
+                page, seen[0], results, statements, day
+            )
+        elif page.kind == "people":
+            with captured_context() as seen:
+                request_once(client, page.url)
+            page.checks, page.rows = check_people(page, seen[0], results, day)
+        elif not args.no_export_check:
+            page.checks, page.rows = check_export(page, client, day)
+        else:
+            page.rows = count_rows(page, day)
+        if page.over and not args.no_explain:
+            path, slowest = explain(page, client)
+            page.notes.append(f"EXPLAIN of the slowest queries: {path.name}")
+        if page.name in args.profile:
+            profile(page, client)
+    finally:
+        for p in patches:
+            p.stop()
+    s = page
+    ratio = s.ratio
+    print(
+        f"  {s.label:<62} {s.stat('ms'):8.0f} ms  cpu {s.stat('cpu_ms'):6.0f}  "
+        f"sql {s.stat('sql_ms'):6.0f}  {s.stat('queries'):3.0f} q  "
+        f"raw {median(s.raw_ms):7.0f} ms  x{ratio:4.1f}  {s.rows:>8,} rows"
+        + (f"  peak {s.stat('peak_mb'):.0f} MB" if s.kind in ("csv", "xlsx") else "")
+        + ("  OVER" if s.over else "")
+        + (
+            "  CHECK FAILED: " + "; ".join(s.checks[:3])
+            if s.checks
+            else "  numbers equal"
+        ),
+        flush=True,
+    )
+
+
+def count_rows(page, day):
+    _ms, (rows,) = raw_once(
+        [
+            (
+                "rows",
+                items_sql(page.unit.path) + " SELECT count(*) FROM items",
+                {"prefix": page.unit.path + "%", "day": day},
+            )
+        ]
+    )
+    return rows[0][0]
+
+
+def table(pages):
+    lines = [
+        "| page | who | items / rows | server time (median) | of which SQL | queries "
+        "| raw SQL | ratio | peak RSS (growth) | numbers |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for p in pages:
+        if not p.samples:
+            continue
+        export = p.kind in ("csv", "xlsx")
+        growth = max(0.0, p.stat("peak_mb") - p.stat("rss_before_mb"))
+        mem = f"{p.stat('peak_mb'):.0f} MB (+{growth:.0f})" if export else ""
+        who = "central HR" if p.who == "hr" else "head of administration"
+        numbers = "equal" if not p.checks else "DIFFER: " + "; ".join(p.checks[:2])
+        verdict = ""
+        if p.kind in ("overview", "people"):
+            verdict = " **over**" if p.over else ""
+        lines.append(
+            f"| {p.label} | {who} | {p.rows:,} | {p.stat('ms'):,.0f} ms{verdict} | "
+            f"{p.stat('sql_ms'):,.0f} ms | {p.stat('queries'):.0f} | "
+            f"{median(p.raw_ms):,.0f} ms | {p.ratio:.1f}× | {mem} | {numbers} |"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--staff", type=int, default=40000)
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5, help="warm runs per page")
+    parser.add_argument("--export-runs", type=int, default=2)
+    parser.add_argument("--reseed", action="store_true", help="ignore the dump")
+    parser.add_argument(
+        "--keep-db", action="store_true", help="keep the database afterwards"
+    )
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="use the kept database as it is (implies --keep-db)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="pages whose name contains TEXT",
+    )
+    parser.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="PAGE",
+        help="cProfile one request of PAGE",
+    )
+    parser.add_argument(
+        "--jit",
+        choices=("server", "off"),
+        default="server",
+        help="PostgreSQL JIT as the server has it (default), or off for the session",
+    )
+    parser.add_argument(
+        "--try-fixes",
+        action="store_true",
+        help="measure the overview pages again with the proposed fixes patched in",
+    )
+    parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument(
+        "--no-export-check", action="store_true", help="skip re-reading the exports"
+    )
+    args = parser.parse_args()
+    if args.reuse_db:
+        args.keep_db = True
+    name = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+    if not name.startswith("kompetens_bench"):
+        sys.exit(f"Refusing to use {name!r}: its name must start with kompetens_bench")
+    static = start_collectstatic()
+    try:
+        return run(args, name, static)
+    finally:
+        if static.poll() is None:
+            static.kill()
+            static.wait()
+        from django.db import connections
+
+        connections.close_all()
+        try:
+            flush_cache()
+        except Exception:  # noqa: BLE001, S110 - Redis gone: nothing to empty
+            pass
+        if not args.keep_db:
+            drop_database(os.environ["DATABASE_URL"])
+        shutil.rmtree(_WORK, ignore_errors=True)
+
+
+def run(args, db_name, static):
+    load_before = os.getloadavg()[0]
+    meta, how = prepare_database(args)
+    print(f"Database {db_name}: {how}", flush=True)
+    if static.wait() != 0:
+        log = Path(_WORK, "collectstatic.log").read_text()[-2000:]
+        sys.exit(f"collectstatic failed:\n{log}")
+    flush_cache()
+    from django.db import connection
+
+    if args.jit == "off":
+        TAG[0] = "-jit-off"
+        # What `DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}`
+        # would do in the settings: every connection without JIT.
+        connection.settings_dict.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+        cursor.execute("SHOW work_mem")
+        work_mem = cursor.fetchone()[0]
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    # The manifest is read when the storage is first used, which may have been
+    # before collectstatic finished.
+    manifest = staticfiles_storage.load_manifest()
+    staticfiles_storage.hashed_files, staticfiles_storage.manifest_hash = manifest
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from learners.models import (
+        Assignment,
+        Certificate,
+        Enrolment,
+        LessonProgress,
+        StaffProfile,
+    )
+
+    day = timezone.localdate()
+    User = get_user_model()
+    clients = {}
+    for who, pk in (
+        ("hr", meta["facts"]["central"]),
+        ("manager", meta["facts"]["manager"]),
+    ):
+        client = Client()
+        client.force_login(User.objects.get(pk=pk))
+        clients[who] = client
+    pages, context = build_pages(meta, day)
+    if args.only:
+        pages = [p for p in pages if any(text in p.name for text in args.only)]
+    counts = {
+        "users (active)": User.objects.filter(is_active=True).count(),
+        "users": User.objects.count(),
+        "staff profiles": StaffProfile.objects.count(),
+        "assignments": Assignment.objects.count(),
+        "enrolments": Enrolment.objects.count(),
+        "lesson progress": LessonProgress.objects.count(),
+        "certificates": Certificate.objects.count(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        db_size = cursor.fetchone()[0]
+    print(
+        "Data: "
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+        + f"; database {db_size / 1e9:.1f} GB",
+        flush=True,
+    )
+    print(
+        f"Viewers: central HR (the city) and the head of {context['admin'].name} "
+        f"({context['admin'].hr_code}); unit {context['unit'].name}, department "
+        f"{context['dept'].name} ({context['dept'].hr_code}); course filter: "
+        f"{context['course']}",
+        flush=True,
+    )
+    print(
+        f"\nPages (warm, median of {args.runs}; exports of {args.export_runs})",
+        flush=True,
+    )
+    for page in pages:
+        try:
+            measure(page, clients, context, day, args)
+        except Exception as error:  # noqa: BLE001 - report it and carry on
+            import traceback
+
+            page.checks.append(f"ERROR {type(error).__name__}: {error}")
+            print(f"\n!! {page.label}: {error}\n{traceback.format_exc()}", flush=True)
+
+    if args.try_fixes:
+        print(
+            "\nThe overview pages again, with the proposed fixes patched in", flush=True
+        )
+        fixed = []
+        for page in [p for p in pages if p.kind == "overview"]:
+            again = Page(
+                page.name + "_fixed",
+                page.label + " — with the fixes",
+                page.who,
+                page.url,
+                page.kind,
+                page.scope,
+                unit=page.unit,
+                course=page.course,
+                city_page=page.city_page,
+            )
+            fixed.append(again)
+            try:
+                with fixes_installed(FIXES):
+                    measure(again, clients, context, day, args)
+            except Exception as error:  # noqa: BLE001
+                import traceback
+
+                again.checks.append(f"ERROR {type(error).__name__}: {error}")
+                print(
+                    f"\n!! {again.label}: {error}\n{traceback.format_exc()}", flush=True
+                )
+        pages += fixed
+        mv = materialized_view_trial(day, args.runs)
+        mv_line = (
+            f"- a materialized view of counts per unit, course, state and open due "
+            f"date ({mv['rows']:,} rows; created in {mv['create_ms']:,.0f} ms, "
+            f"REFRESH CONCURRENTLY {mv['refresh_ms']:,.0f} ms): the city's matrix "
+            f"from it in {mv['matrix_ms']:,.0f} ms (median of {args.runs}), numbers "
+            + (
+                "equal to the raw SQL's"
+                if mv["equal"]
+                else "DIFFERENT from the raw SQL's"
+            )
+        )
+        print("\n" + mv_line, flush=True)
+    else:
+        mv_line = None
+
+    now = datetime.now().astimezone()
+    header = (
+        f"Run of {now:%Y-%m-%d %H:%M}, {os.cpu_count()} cores, load average "
+        f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after; data seeded "
+        f"{meta['day']} ("
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+        + f"; {db_size / 1e9:.1f} GB); {how}; PostgreSQL jit={jit}, "
+        f"work_mem={work_mem}."
+    )
+    over = [p for p in pages if p.over]
+    bad = [p for p in pages if p.checks]
+    summary = [
+        "- over the goal (2× raw SQL, or 500 ms for the city): "
+        + (
+            ", ".join(
+                f"{p.label} ({p.stat('ms'):.0f} ms, {p.ratio:.1f}×)" for p in over
+            )
+            or "none"
+        ),
+        "- numbers: "
+        + (
+            "equal on every page"
+            if not bad
+            else "DIFFER on " + ", ".join(p.label for p in bad)
+        ),
+    ]
+    if mv_line:
+        summary.append(mv_line)
+    report = "\n".join([header, "", table(pages), "", *summary])
+    print("\n" + report)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    tag = TAG[0]
+    (RESULTS / f"reports{tag}-latest.md").write_text(report + "\n")
+    (RESULTS / f"reports{tag}-{stamp}.md").write_text(report + "\n")
+    data = json.dumps(
+        {
+            "header": header,
+            "counts": counts,
+            "pages": [
+                {
+                    "name": p.name,
+                    "label": p.label,
+                    "url": p.url,
+                    "rows": p.rows,
+                    "ms": p.stat("ms") if p.samples else None,
+                    "raw_ms": median(p.raw_ms),
+                    "ratio": p.ratio if p.samples else None,
+                    "over": p.over if p.samples else None,
+                    "checks": p.checks,
+                    "notes": p.notes,
+                    "samples": [asdict(s) for s in p.samples],
+                    "raw_samples": p.raw_ms,
+                }
+                for p in pages
+            ],
+        },
+        indent=1,
+        default=str,
+    )
+    (RESULTS / f"reports{tag}-latest.json").write_text(data)
+    (RESULTS / f"reports{tag}-{stamp}.json").write_text(data)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
