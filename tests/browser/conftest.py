@@ -12,6 +12,8 @@ never skip (`playwright install` cannot download a browser on our machines).
 
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -190,6 +192,45 @@ class BrowserSession:
     def close(self):
         for context in self.contexts:
             context.close()
+        _wait_for_requests_to_finish()
+
+
+# How long the live server must have had no request in flight before the test
+# may end: a page sends a beacon as it closes, and that request may reach the
+# server just after the context has closed.
+QUIET_SECONDS = 0.3
+
+
+def _requests_in_flight():
+    # The live server handles each connection in a thread of its own, started
+    # by socketserver's ThreadingMixIn with `process_request_thread` as target.
+    return [
+        thread
+        for thread in threading.enumerate()
+        if thread.name.endswith("(process_request_thread)") and thread.is_alive()
+    ]
+
+
+def _wait_for_requests_to_finish(timeout=10):
+    """Wait until the live server has been idle for a moment.
+
+    The test database is flushed after each browser test. A request still being
+    served then (a beacon sent as a page closed) writes into the tables being
+    truncated: the flush deadlocked with such a request in CI and left the
+    test's rows behind for the next test. So the test ends only when no
+    request has been in flight for QUIET_SECONDS."""
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        if _requests_in_flight():
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= QUIET_SECONDS:
+            return
+        time.sleep(0.05)
+    pytest.fail(
+        f"The live server was still serving requests {timeout} s after the "
+        "test's browser contexts closed."
+    )
 
 
 @pytest.fixture
