@@ -6,9 +6,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 LOCK := requirements/lock.txt
+# Ralph LRS for the integration tests, in a venv of its own (its pins clash
+# with ours; see requirements/ralph.txt).
+RALPH_VENV := .venv-ralph
+RALPH_PY := $(RALPH_VENV)/bin/python
+RALPH_LOCK := requirements/ralph.txt
+RALPH_STAMP := $(RALPH_VENV)/.installed
 PORT ?= 8000
 
-.PHONY: venv install system-deps demo serve test test-fast lint format migrations-check messages bench clean
+.PHONY: venv install system-deps ralph demo serve test test-fast lint format migrations-check messages bench clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -20,6 +26,18 @@ venv: $(PY)
 install: $(PY)
 	$(PIP) install -q -c $(LOCK) -e '.[test]'
 
+$(RALPH_PY):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(RALPH_VENV)
+	$(RALPH_VENV)/bin/pip install -q --upgrade pip
+
+# Reinstalled only when requirements/ralph.txt is newer than the last install.
+$(RALPH_STAMP): $(RALPH_LOCK) | $(RALPH_PY)
+	$(RALPH_VENV)/bin/pip install -q -r $(RALPH_LOCK)
+	touch $@
+
+ralph: $(RALPH_STAMP)
+
 # Debian packages the tests need: Chromium for the browser tests, gettext for
 # the translations. Installed only if missing.
 system-deps:
@@ -29,7 +47,7 @@ demo: install
 	bash scripts/system-deps.sh demo
 	bash scripts/demo.sh $(PORT)
 
-test: install system-deps
+test: install system-deps ralph
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -56,4 +74,4 @@ bench: install system-deps
 	bash bench/run.sh
 
 clean:
-	rm -rf $(VENV) var staticfiles db.sqlite3 media
+	rm -rf $(VENV) $(RALPH_VENV) var staticfiles db.sqlite3 media

@@ -1,7 +1,9 @@
-"""Fixtures for integration tests: a real SMTP server and a real Celery worker
-process on the real Redis, reading the test database pytest-django created.
+"""Fixtures for integration tests: a real SMTP server, a real Celery worker
+process on the real Redis, reading the test database pytest-django created,
+and a real Ralph LRS (tests/ralph_lrs.py).
 
-Nothing here skips: without Redis, PostgreSQL or Celery the tests fail.
+Nothing here skips: without Redis, PostgreSQL, Celery or .venv-ralph the tests
+fail.
 """
 
 import importlib.util
@@ -25,6 +27,7 @@ from django.db import connection
 from kombu import pools
 
 from tests.integration import LocalSmtpServer, running_smtp_server
+from tests.ralph_lrs import RalphLRS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Redis DB used by the integration tests only; flushed before each worker start.
@@ -513,3 +516,50 @@ def celery_workers(
             if _test_failed(request):
                 for number, worker in enumerate(workers.started, 1):
                     _print_worker_log(worker, f"celery worker #{number}")
+
+
+# --- Ralph LRS ----------------------------------------------------------------
+
+
+def _print_ralph_log(lrs: RalphLRS):
+    print(  # noqa: T201 - shown under the failed test in CI
+        f"\n----- Ralph LRS log ({lrs.log_file}) -----\n{lrs.log(tail=200)}",
+        file=sys.stderr,
+    )
+
+
+@pytest.fixture(scope="session")
+def ralph_lrs(tmp_path_factory) -> RalphLRS:
+    """A real Ralph LRS for the whole test run, started once (about 1 s), on
+    127.0.0.1 and a free port, in a directory of its own: ``.url`` (the xAPI
+    base, ending in "/xAPI/"), ``.statements_url``, ``.username``,
+    ``.password``, ``.headers()``; what it stored with ``.statement_ids()``,
+    ``.statements()`` and ``.raw_lines()``.
+
+    Shared by every test that uses it, so a test sees earlier tests'
+    statements: use new statement ids, and compare with what was there before.
+    Do not stop it; a test that stops, restarts or clears the LRS takes
+    `fresh_ralph_lrs`. Needs .venv-ralph (`make ralph`); fails, never skips.
+    No database and no Redis: parallel test runs each have their own server.
+    """
+    lrs = RalphLRS(tmp_path_factory.mktemp("ralph-lrs"))
+    lrs.start()
+    try:
+        yield lrs
+    finally:
+        lrs.stop()
+
+
+@pytest.fixture
+def fresh_ralph_lrs(request, tmp_path) -> RalphLRS:
+    """A Ralph LRS of this test's own, empty, on its own port: the test may
+    ``.stop()``, ``.start()``, ``.restart()`` and, while it is stopped,
+    ``.clear()`` it. Its log is printed if the test fails."""
+    lrs = RalphLRS(tmp_path / "ralph-lrs")
+    lrs.start()
+    try:
+        yield lrs
+    finally:
+        lrs.stop()
+        if _test_failed(request):
+            _print_ralph_log(lrs)
