@@ -13,6 +13,7 @@ import tempfile
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -36,6 +37,7 @@ from .reports import (
     COLUMNS,
     STATUSES,
     Filters,
+    PrecomputedCounts,
     current_items,
     goal_status,
     matrix,
@@ -52,6 +54,7 @@ GOAL_STATES = {
 }
 
 PAGE_SIZE = 50
+CSV_CHUNK_LINES = 500
 
 STATUS_LABELS = {
     "not_started": gettext_lazy("Not started"),
@@ -165,8 +168,16 @@ def _unit_in_scope(paths, unit_id):
 
 
 def _courses_in(items):
-    ids = items.values("course_id").distinct()
-    return list(CoursePage.objects.filter(pk__in=ids).order_by("title").only("title"))
+    """The courses with at least one item in scope: one EXISTS probe per
+    course, which stops at its first item (reading every item in scope for
+    its course took 0.7 s for the city)."""
+    return list(
+        CoursePage.objects.filter(
+            Exists(items.filter(course_id=OuterRef("pk")).order_by())
+        )
+        .order_by("title")
+        .only("title")
+    )
 
 
 def _audit(request, action, paths, unit, filters, **extra):
@@ -204,14 +215,19 @@ def overview(request, unit_id=None):
     paths, refused = _scope(request)
     if refused:
         return refused
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     unit = _unit_in_scope(paths, unit_id) if unit_id else None
+    scope = [unit.path] if unit else paths
     # Within the unit from the start: the courses offered are its courses,
     # and no query reads the rest of the scope (the benchmark's HR unit page).
-    items = current_items([unit.path] if unit else paths, today)
+    items = current_items(scope, today)
     courses = _courses_in(items)
     form = ReportFilterForm(request.GET, courses)
     filters = form.filters()
+    # A big scope reads the precomputed counts when they are fresh; the whole
+    # page then does (matrix, goals, trend), so its figures agree.
+    counts = PrecomputedCounts.for_page(scope, filters, now)
     filtered = Filters(
         course_id=filters.course_id,
         due_from=filters.due_from,
@@ -226,7 +242,14 @@ def overview(request, unit_id=None):
     rows, by_course, grand = [], {}, None
     for depth, level_units in sorted(levels.items()):
         length = depth * OrgUnit.steplen
-        level_rows, level_courses, level_total = matrix(filtered, level_units, length)
+        if counts is not None:
+            level_rows, level_courses, level_total = counts.matrix(
+                scope, level_units, length, today, filters.course_id
+            )
+        else:
+            level_rows, level_courses, level_total = matrix(
+                filtered, level_units, length, today
+            )
         rows += level_rows
         for course_id, cell in level_courses.items():
             by_course.setdefault(course_id, type(cell)()).add(cell)
@@ -252,8 +275,13 @@ def overview(request, unit_id=None):
         table = matrix_table(visible_rows, shown, by_course, grand)
         name = unit.hr_code if unit else "oversikt"
         return _table_response(table, name, today, export)
-    goals = [goal_status(goal, today) for goal in _goals(paths, unit)]
-    points = trend(filtered, filters.course_id, today) if filters.course_id else None
+    goals = [goal_status(goal, today, counts) for goal in _goals(paths, unit)]
+    if not filters.course_id:
+        points = None
+    elif counts is not None:
+        points = counts.trend(scope, filters.course_id, today)
+    else:
+        points = trend(filtered, filters.course_id, today)
     _audit(
         request, AuditEvent.Action.VIEW_REPORT, paths, unit, filters, view="overview"
     )
@@ -274,6 +302,10 @@ def overview(request, unit_id=None):
             "trend": points,
             "trend_course": next((c for c in shown if c.pk == filters.course_id), None),
             "chart": _chart(points) if points else None,
+            # How fresh the figures are: the precomputed counts' refresh, or
+            # now for figures counted live.
+            "figures_as_of": counts.as_of if counts else now,
+            "precomputed": counts is not None,
         },
     )
 
@@ -369,15 +401,25 @@ def people(request, unit_id):
     )
 
 
-def display_row(row):
+def display_row(row, labels=None):
     """A row of the people list as shown and exported: the column keys, with
-    the status translated and dates as dates."""
+    the status translated and dates as dates. `labels`: the status labels
+    already translated (an export translates them once, not per row)."""
     values = {key: row[source] for key, source in COLUMNS}
-    values["status"] = str(STATUS_LABELS.get(values["status"], values["status"]))
+    status = values["status"]
+    if labels is not None:
+        values["status"] = labels.get(status, status)
+    else:
+        values["status"] = str(STATUS_LABELS.get(status, status))
     if values["completed_at"]:
         values["completed_at"] = timezone.localdate(values["completed_at"])
     values["profile_id"] = row["person__staff_profile__id"]
     return values
+
+
+def _status_labels():
+    """The status labels in the active language, translated once."""
+    return {key: str(label) for key, label in STATUS_LABELS.items()}
 
 
 def _cell(value):
@@ -402,12 +444,20 @@ def _csv(rows, unit, today):
     writer = csv.writer(_Echo(), delimiter=";")
     keys = [key for key, _src in COLUMNS]
 
+    labels = _status_labels()
+
     def lines():
-        yield "\ufeff"  # Excel reads UTF-8 with a BOM
-        yield writer.writerow([str(COLUMN_LABELS[key]) for key in keys])
+        # ~500 lines a chunk: one chunk per line cost more than the lines.
+        chunk = ["\ufeff"]  # Excel reads UTF-8 with a BOM
+        chunk.append(writer.writerow([str(COLUMN_LABELS[key]) for key in keys]))
         for row in rows.iterator(chunk_size=2000):
-            values = display_row(row)
-            yield writer.writerow([_cell(values[key]) for key in keys])
+            values = display_row(row, labels)
+            chunk.append(writer.writerow([_cell(values[key]) for key in keys]))
+            if len(chunk) >= CSV_CHUNK_LINES:
+                yield "".join(chunk)
+                chunk = []
+        if chunk:
+            yield "".join(chunk)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -425,8 +475,9 @@ def _xlsx(rows, unit, today):
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=unit.hr_code[:31] or "Rapport")
     sheet.append([str(COLUMN_LABELS[key]) for key in keys])
+    labels = _status_labels()
     for row in rows.iterator(chunk_size=2000):
-        values = display_row(row)
+        values = display_row(row, labels)
         sheet.append([values[key] if values[key] is not None else "" for key in keys])
     spool = tempfile.TemporaryFile()
     book.save(spool)

@@ -11,13 +11,21 @@ What is counted (see docs/reports.md):
 - completion % = completed / (items − exempt).
 
 Every aggregate is one SQL query whatever the number of people or units.
+Big overviews read precomputed counts (a materialized view) when they are
+fresh: `PrecomputedCounts`, refreshed by `refresh_counts` (safe to run twice;
+it only rewrites the view).
 """
+
+# The raw SQL of the precomputed counts is put together from constants (table
+# names, fixed fragments); every value is a bound parameter.
+# ruff: noqa: S608
 
 import bisect
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -30,7 +38,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Substr
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from .models import Assignment, Certificate, Enrolment, OrgUnit
@@ -108,40 +116,69 @@ class Row:
     total: Cell = field(default_factory=Cell)
 
 
-def _counts():
+def _counts(day):
+    """The counts on the assignment's own columns: the same numbers as
+    filtering on the `status` CASE (withdrawn items are excluded before, so an
+    item is exempt, completed or open), without PostgreSQL evaluating the CASE
+    — and its EXISTS on the enrolments — once per count."""
     return {
         "total": Count("pk"),
-        "completed": Count("pk", filter=Q(status="completed")),
-        "overdue": Count("pk", filter=Q(status="overdue")),
-        "exempt": Count("pk", filter=Q(status="exempt")),
+        "completed": Count("pk", filter=Q(state=Assignment.State.COMPLETED)),
+        "overdue": Count("pk", filter=Q(state=Assignment.State.OPEN, due_date__lt=day)),
+        "exempt": Count("pk", filter=Q(state=Assignment.State.EXEMPT)),
     }
 
 
-def matrix(items, level_units, prefix_length):
-    """Unit × course: `level_units` are the rows (one level of the tree), each
-    rolled up over its subtree; `prefix_length` is the length of their paths.
-    Returns (rows, totals by course, grand total), from one query."""
+def _roll_up(grouped, level_units, key):
+    """Rows of `level_units` from counts per (group, course): `key(group)`
+    is the row's unit path, or None for a group above or outside the level
+    (counted where the viewer's scope starts)."""
     rows = {unit.path: Row(unit, unit.name) for unit in level_units}
     by_course = {}
     grand = Cell()
-    grouped = (
-        items.annotate(group=Substr("unit_path", 1, prefix_length))
-        .values("group", "course_id")
-        .annotate(**_counts())
-        .order_by()
-    )
-    for entry in grouped:
-        cell = Cell(
-            entry["total"], entry["completed"], entry["overdue"], entry["exempt"]
-        )
-        row = rows.get(entry["group"])
+    for group, course_id, total, completed, overdue, exempt in grouped:
+        row = rows.get(key(group))
         if row is None:
-            continue  # above this level: counted where the viewer's scope starts
-        row.cells.setdefault(entry["course_id"], Cell()).add(cell)
+            continue
+        cell = Cell(total, completed, overdue, exempt)
+        row.cells.setdefault(course_id, Cell()).add(cell)
         row.total.add(cell)
-        by_course.setdefault(entry["course_id"], Cell()).add(cell)
+        by_course.setdefault(course_id, Cell()).add(cell)
         grand.add(cell)
     return list(rows.values()), by_course, grand
+
+
+def matrix(items, level_units, prefix_length, day):
+    """Unit × course, counted live: `level_units` are the rows (one level of
+    the tree), each rolled up over its subtree; `prefix_length` is the length
+    of their paths. Returns (rows, totals by course, grand total).
+
+    Two queries: the units under the level (id → path), and the counts
+    grouped by the person's unit id — a hash aggregate on integers, where
+    grouping by a path prefix sorted every item (on disk at city scale)."""
+    paths = dict(
+        OrgUnit.objects.filter(_subtree_of([unit.path for unit in level_units]))
+        .order_by()
+        .values_list("pk", "path")
+    )
+    grouped = (
+        items.values("person__staff_profile__unit_id", "course_id")
+        .annotate(**_counts(day))
+        .order_by()
+        .values_list(
+            "person__staff_profile__unit_id",
+            "course_id",
+            "total",
+            "completed",
+            "overdue",
+            "exempt",
+        )
+    )
+    return _roll_up(
+        grouped,
+        level_units,
+        lambda unit_id: paths.get(unit_id, "")[:prefix_length] or None,
+    )
 
 
 # --- Filters and the people list --------------------------------------------
@@ -253,18 +290,27 @@ class GoalStatus:
         return math.ceil(self.goal.target_percent * self.cell.required / 100)
 
 
-def goal_status(goal, day):
+def goal_status(goal, day, counts=None):
     """Met; on track (the last 28 days' completion rate, continued, reaches the
-    target by its date); at risk; or missed (the date passed, not met)."""
-    paths = [goal.unit.path] if goal.unit_id else None
-    items = current_items(paths, day).filter(course_id=goal.course_id)
+    target by its date); at risk; or missed (the date passed, not met).
+    Counted live, or from `counts` (PrecomputedCounts) when given."""
     since = day - timedelta(days=RATE_WINDOW_DAYS)
-    counts = items.aggregate(
-        **_counts(),
-        recent=Count("pk", filter=Q(status="completed", completed_at__date__gt=since)),
-    )
-    recent = counts.pop("recent")
-    cell = Cell(**counts)
+    paths = [goal.unit.path] if goal.unit_id else None
+    if counts is not None:
+        cell, recent = counts.goal(paths, goal.course_id, day, since)
+    else:
+        items = current_items(paths, day).filter(course_id=goal.course_id)
+        totals = items.aggregate(
+            **_counts(day),
+            recent=Count(
+                "pk",
+                filter=Q(
+                    state=Assignment.State.COMPLETED, completed_at__date__gt=since
+                ),
+            ),
+        )
+        recent = totals.pop("recent")
+        cell = Cell(**totals)
     days_left = max((goal.deadline - day).days, 0)
     projected = cell.completed + recent * days_left / RATE_WINDOW_DAYS
     projected_percent = (
@@ -294,20 +340,208 @@ class TrendPoint:
 
 
 def trend(items, course_id, day, weeks=12):
-    """Completion over time for one course: for each of the last `weeks`
-    weeks, the share of today's required items completed by the week's end.
-    Two queries, whatever the number of people."""
-    items = items.filter(course_id=course_id)
-    required = items.exclude(status="exempt").count()
-    ends = [day - timedelta(days=7 * n) for n in range(weeks - 1, -1, -1)]
-    completed = list(
-        items.filter(status="completed", completed_at__isnull=False)
-        .values_list("completed_at", flat=True)
+    """Completion over time for one course, counted live: for each of the last
+    `weeks` weeks, the share of today's required items completed by the
+    week's end. One query: completions counted per local day in SQL."""
+    per_day = (
+        items.filter(course_id=course_id)
+        .values(day=TruncDate("completed_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(
+            done=Count(
+                "pk",
+                filter=Q(state=Assignment.State.COMPLETED, completed_at__isnull=False),
+            ),
+            required=Count("pk", filter=~Q(state=Assignment.State.EXEMPT)),
+        )
         .order_by()
+        .values_list("day", "done", "required")
     )
-    local_days = sorted(timezone.localdate(moment) for moment in completed)
+    return trend_points(per_day, day, weeks)
+
+
+def trend_points(per_day, day, weeks=12):
+    """The trend from (local day or None, completed that day, required)."""
+    required, days, done = 0, [], []
+    for completed_on, completed, needed in sorted(
+        per_day, key=lambda entry: (entry[0] is None, entry[0])
+    ):
+        required += needed
+        if completed_on is not None and completed:
+            days.append(completed_on)
+            done.append(completed + (done[-1] if done else 0))
     points = []
-    for end in ends:
-        done = bisect.bisect_right(local_days, end)
-        points.append(TrendPoint(end, done, required))
+    for n in range(weeks - 1, -1, -1):
+        end = day - timedelta(days=7 * n)
+        index = bisect.bisect_right(days, end)
+        points.append(TrendPoint(end, done[index - 1] if index else 0, required))
     return points
+
+
+# --- Precomputed counts -----------------------------------------------------------
+#
+# Materialized views (migration 0011) hold the current items counted per
+# unit, course, state and day (an open item's due date, a completed one's
+# local completion date: learners_report_days), and without the completion
+# day (learners_report_counts, for the matrix), as the live queries count
+# them. The overview of a big scope reads them when they are fresh; overdue
+# is still decided at read time from the due date against today. See
+# docs/reports.md for when.
+
+COUNTS_VIEW = "learners_report_counts"
+DAYS_VIEW = "learners_report_days"
+COUNTS_REFRESHED = "learners_report_counts_refreshed"
+# Beat refreshes every 5 minutes; older than this (beat down, worker stuck),
+# the pages count live instead of showing old figures.
+COUNTS_MAX_AGE = timedelta(minutes=15)
+# A scope of fewer units than this counts live: it is fast, and exact to
+# the minute. An administration has more; a department or a unit fewer.
+PRECOMPUTED_MIN_UNITS = 20
+
+_SUMS = """coalesce(sum(c.items), 0)::bigint,
+       coalesce(sum(c.items) FILTER (WHERE c.state = 'completed'), 0)::bigint,
+       coalesce(sum(c.items) FILTER (WHERE c.state = 'open' AND c.day < %s), 0)::bigint,
+       coalesce(sum(c.items) FILTER (WHERE c.state = 'exempt'), 0)::bigint"""
+
+
+def _scope_sql(paths):
+    """The condition on `c.unit_id` for the units under `paths` (None: the
+    city), and its parameters."""
+    if paths is None:
+        return "TRUE", []
+    return (
+        f"c.unit_id IN (SELECT id FROM {OrgUnit._meta.db_table} "
+        "WHERE path LIKE ANY(%s))",
+        [[f"{path}%" for path in paths]],  # treebeard paths: [0-9A-Z] only
+    )
+
+
+@dataclass
+class PrecomputedCounts:
+    """The counts in the materialized view, refreshed at `as_of`."""
+
+    as_of: object
+
+    @staticmethod
+    def for_page(paths, filters, now=None):
+        """The precomputed counts, if a page of the scope under `paths` (None:
+        the city) with `filters` may use them: on PostgreSQL, refreshed within
+        COUNTS_MAX_AGE, a scope of at least PRECOMPUTED_MIN_UNITS units, and
+        no filter the counts do not carry (job title, due dates). Else None:
+        count live. One query."""
+        if connection.vendor != "postgresql":
+            return None
+        if filters.job_title or filters.due_from or filters.due_until:
+            return None
+        now = now or timezone.now()
+        if paths is None:
+            size_sql, params = "%s", [PRECOMPUTED_MIN_UNITS]
+        else:
+            size_sql = (
+                f"SELECT count(*) FROM {OrgUnit._meta.db_table} WHERE path LIKE ANY(%s)"
+            )
+            params = [[f"{path}%" for path in paths]]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT refreshed_at FROM {COUNTS_REFRESHED} WHERE id = 1), "
+                f"({size_sql})",
+                params,
+            )
+            as_of, units = cursor.fetchone()
+        if as_of is None or now - as_of > COUNTS_MAX_AGE:
+            return None
+        if units < PRECOMPUTED_MIN_UNITS:
+            return None
+        return PrecomputedCounts(as_of)
+
+    def matrix(self, paths, level_units, prefix_length, day, course_id=None):
+        """`matrix()` from the precomputed counts of the units under `paths`:
+        summed per unit and course (integer keys), then rolled up to the
+        level's path prefix, in SQL. One query."""
+        where, params = _scope_sql(paths)
+        if course_id:
+            where += " AND c.course_id = %s"
+            params.append(course_id)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT substr(u.path, 1, %s), x.course_id, sum(x.total)::bigint, "
+                "sum(x.completed)::bigint, sum(x.overdue)::bigint, "
+                "sum(x.exempt)::bigint "
+                f"FROM (SELECT c.unit_id, c.course_id, {_SUMS} "
+                f"FROM {COUNTS_VIEW} c WHERE {where} GROUP BY 1, 2) "
+                "AS x (unit_id, course_id, total, completed, overdue, exempt) "
+                f"JOIN {OrgUnit._meta.db_table} u ON u.id = x.unit_id GROUP BY 1, 2",
+                [prefix_length, day, *params],
+            )
+            grouped = cursor.fetchall()
+        return _roll_up(grouped, level_units, lambda group: group)
+
+    def goal(self, paths, course_id, day, since):
+        """A goal's cell and its completions after `since`. One query."""
+        where, params = _scope_sql(paths)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_SUMS}, coalesce(sum(c.items) FILTER ("
+                "WHERE c.state = 'completed' AND c.day > %s), 0)::bigint "
+                f"FROM {DAYS_VIEW} c WHERE {where} AND c.course_id = %s",
+                [day, since, *params, course_id],
+            )
+            total, completed, overdue, exempt, recent = cursor.fetchone()
+        return Cell(total, completed, overdue, exempt), recent
+
+    def trend(self, paths, course_id, day, weeks=12):
+        """`trend()` from the precomputed counts. One query."""
+        where, params = _scope_sql(paths)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT CASE WHEN c.state = 'completed' AND isfinite(c.day) "
+                "THEN c.day END AS completed_on, "
+                "coalesce(sum(c.items) FILTER (WHERE c.state = 'completed'), 0)"
+                "::bigint, "
+                "coalesce(sum(c.items) FILTER (WHERE c.state <> 'exempt'), 0)"
+                "::bigint "
+                f"FROM {DAYS_VIEW} c WHERE {where} AND c.course_id = %s "
+                "GROUP BY 1",
+                [*params, course_id],
+            )
+            per_day = cursor.fetchall()
+        # Completed without a time (day -infinity) counts as required only,
+        # as in the live trend.
+        per_day = [
+            (on, done if on is not None else 0, needed) for on, done, needed in per_day
+        ]
+        return trend_points(per_day, day, weeks)
+
+
+def refresh_counts(requested_at=None):
+    """Refresh the precomputed counts: CONCURRENTLY (the pages read the old
+    counts meanwhile) once populated, plainly the first time. One refresh at
+    a time (an advisory lock); with `requested_at`, returns early if a
+    refresh begun since has finished, so a burst of requests costs one or two
+    refreshes. Safe to run twice. Returns the new `as_of`, or None if skipped
+    (or not PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [COUNTS_VIEW])
+        cursor.execute(f"SELECT refreshed_at FROM {COUNTS_REFRESHED} WHERE id = 1")
+        row = cursor.fetchone()
+        if requested_at is not None and row and row[0] >= requested_at:
+            return None
+        cursor.execute("SELECT clock_timestamp()")
+        started = cursor.fetchone()[0]
+        # Each refresh reads a snapshot taken after `started`: every change
+        # committed before it is in. The days first: the counts read them.
+        for view in (DAYS_VIEW, COUNTS_VIEW):
+            cursor.execute(
+                "SELECT relispopulated FROM pg_class WHERE oid = %s::regclass",
+                [view],
+            )
+            populated = cursor.fetchone()[0]
+            concurrently = "CONCURRENTLY " if populated else ""
+            cursor.execute(f"REFRESH MATERIALIZED VIEW {concurrently}{view}")
+        cursor.execute(
+            f"INSERT INTO {COUNTS_REFRESHED} (id, refreshed_at) VALUES (1, %s) "
+            "ON CONFLICT (id) DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at",
+            [started],
+        )
+    return started

@@ -323,7 +323,12 @@ def evaluate_course_assignments(course_id):
     """One course's assignments brought in step with its rules (idempotent)."""
     from .actions.assignments import evaluate_course
 
-    return evaluate_course(course_id).counts()
+    counts = evaluate_course(course_id).counts()
+    if any(n for kind, n in counts.items() if kind != "matched"):
+        # Assignments changed: the reports' precomputed counts follow. A
+        # sweep's many courses end in one or two refreshes (see the task).
+        request_report_counts_refresh()
+    return counts
 
 
 @shared_task(ignore_result=True)
@@ -337,7 +342,35 @@ def sweep_assignments():
     course_ids = courses_to_evaluate()
     for course_id in course_ids:
         evaluate_course_assignments.delay(course_id)
+    # After an import people may have moved or left without any assignment
+    # changing: the report counts are refreshed in any case (queued after
+    # the courses' tasks).
+    request_report_counts_refresh()
     return len(course_ids)
+
+
+# --- Report counts -----------------------------------------------------------
+
+
+def request_report_counts_refresh():
+    """Ask for a refresh of the reports' precomputed counts that includes
+    everything committed until now."""
+    refresh_report_counts.delay(requested_at=timezone.now().isoformat())
+
+
+@shared_task(ignore_result=True)
+def refresh_report_counts(requested_at=None):
+    """Refresh the materialized views the big report overviews read: every 5
+    minutes from beat, and after imports and assignment changes. Safe to run
+    twice: with `requested_at` it returns early when a refresh begun after
+    that moment has finished; a plain run just refreshes again."""
+    from datetime import datetime
+
+    from .reports import refresh_counts
+
+    moment = datetime.fromisoformat(requested_at) if requested_at else None
+    refreshed = refresh_counts(moment)
+    return refreshed.isoformat() if refreshed else None
 
 
 # --- Reminders ---------------------------------------------------------------

@@ -964,6 +964,8 @@ SV = {
     "completed": "genomförda",
     "required": "obligatoriska",
     "overdue": "försenade",
+    "Updated %(time)s.": "Uppdaterad %(time)s.",
+    "For a large part of the organisation the figures are counted every few minutes; the lists of people are always up to date.": "För en stor del av organisationen räknas siffrorna om med några minuters mellanrum; listorna över personer är alltid aktuella.",
 }
 
 SV_PLURAL = {

@@ -107,6 +107,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT for the app's queries: PostgreSQL compiled every city-sized
+    # report query for 1.3-2.3 s before running it (bench/reports.py,
+    # README "Reports (#6)"); our queries are short aggregates that never
+    # win that back. Where a pooler rejects startup options, use
+    # `ALTER DATABASE ... SET jit = off` instead.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _VALIDATORS = "django.contrib.auth.password_validation"
@@ -239,6 +246,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "learners.tasks.sweep_assignments",
         "schedule": crontab(hour=2, minute=15),
         "options": {"expires": 3 * 60 * 60},
+    },
+    # The precomputed report counts (the big overviews read them while they
+    # are under 15 minutes old; older, they count live). Also refreshed
+    # after HR imports and assignment sweeps.
+    "report-counts": {
+        "task": "learners.tasks.refresh_report_counts",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
     },
 }
 

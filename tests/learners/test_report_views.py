@@ -214,9 +214,11 @@ def test_queries_do_not_grow_with_people_or_units(
         make_unit(f"A1-{n}", parent=OrgUnit.objects.get(pk=org["a1"].pk))
     add_people(org, org["a1"], people, "p")
     client.force_login(hr)
-    with django_assert_max_num_queries(17):
+    # The overview: whether precomputed counts may be used (one query), and
+    # counting live, the units under the level (one query) beside the counts.
+    with django_assert_max_num_queries(19):
         client.get(reverse("learners:report_unit", args=[org["a"].pk]))
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         client.get(reverse("learners:report_unit", args=[org["a1"].pk]))
     with django_assert_max_num_queries(16):
         client.get(reverse("learners:report_people", args=[org["a"].pk]))
@@ -332,3 +334,89 @@ def test_overview_export_equals_the_screen(client, org, hr):
     other = reverse("learners:report_unit", args=[org["b"].pk])
     assert client.get(other, {"format": "csv"}).status_code == 404
     assert client.get(other, {"format": "xlsx"}).status_code == 404
+
+
+def test_a_big_overview_reads_the_precomputed_counts_while_fresh(
+    client, org, hr, monkeypatch
+):
+    from learners import reports
+
+    add_people(org, org["a1"], 3, "a1-", state="completed")
+    add_people(org, org["a"], 2, "a-", overdue=True)
+    add_people(org, org["b"], 2, "b-")
+    client.force_login(hr)
+    url = reverse("learners:report_unit", args=[org["city"].pk])
+    course = org["courses"][0]
+    live = client.get(url, {"kurs": course.pk})
+    assert not live.context["precomputed"]  # never refreshed: counted live
+    assert 'data-figures="live"' in live.content.decode()
+    reports.refresh_counts()
+    small = client.get(url, {"kurs": course.pk})
+    assert not small.context["precomputed"]  # four units: counted live
+    monkeypatch.setattr(reports, "PRECOMPUTED_MIN_UNITS", 4)
+    page = client.get(url, {"kurs": course.pk})
+    assert page.context["precomputed"]
+    html = page.content.decode()
+    as_of = timezone.localtime(page.context["figures_as_of"]).strftime("%H:%M")
+    # Swedish, the default language, on the page.
+    assert f"Uppdaterad {as_of}." in html and 'data-figures="precomputed"' in html
+
+    def figures(context):
+        return (
+            [
+                (row.label, row.total.total, row.total.completed, row.total.overdue)
+                for row in context["rows"]
+            ],
+            str(context["grand"]),
+            [(p.completed, p.required) for p in context["trend"]],
+        )
+
+    assert figures(page.context) == figures(live.context)
+    # A job-title filter the counts do not carry: live.
+    assert not client.get(url, {"befattning": "x"}).context["precomputed"]
+    # Counts older than COUNTS_MAX_AGE (beat stopped): live again.
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        client.force_login(hr)
+        assert not client.get(url).context["precomputed"]
+
+
+def test_sweeps_and_beat_refresh_the_report_counts(org):
+    from django.conf import settings
+    from django.db import connection
+
+    from learners.tasks import refresh_report_counts, sweep_assignments
+
+    def refreshed_at():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT refreshed_at FROM learners_report_counts_refreshed")
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    assert refreshed_at() is None
+    sweep_assignments()  # after an HR import; eager in tests
+    first = refreshed_at()
+    assert first is not None
+    refresh_report_counts()  # from beat: always refreshes
+    assert refreshed_at() > first
+    entry = settings.CELERY_BEAT_SCHEDULE["report-counts"]
+    assert entry["task"] == "learners.tasks.refresh_report_counts"
+    assert entry["options"]["expires"]
+
+
+def test_a_report_cell_reads_as_the_template_did():
+    from learners.reports import Cell
+    from learners.templatetags.report_tags import report_cell, report_cells
+
+    with translation.override("sv"):
+        html = report_cell(Cell(total=5, completed=2, overdue=1, exempt=1))
+        row = report_cells({7: Cell(total=2, completed=2)}, [type("C", (), {"pk": 7})])
+    assert html == (
+        '<span class="report-cell"><strong>50 %</strong> '
+        '<span class="report-cell__detail">2 av 4, '
+        '<span class="report-cell__overdue">1 försenad</span></span></span>'
+    )
+    assert row == (
+        '<td><span class="report-cell"><strong>100 %</strong> '
+        '<span class="report-cell__detail">2 av 2</span></span></td>'
+    )
+    assert report_cell(None) == report_cell(Cell()) == "–"

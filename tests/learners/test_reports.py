@@ -4,7 +4,7 @@ people, several recertification cycles, learning started or not."""
 
 import random
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -147,6 +147,7 @@ def test_matrix_equals_the_brute_force(org, level):
         current_items([node.path], TODAY),
         [node, *children],
         len(children[0].path),
+        TODAY,
     )
     expected = defaultdict(Counter)
     for row, path, status in brute_force([node.path]):
@@ -184,3 +185,97 @@ def test_people_rows_filter_like_the_brute_force(org):
     ]
     assert sorted(r["pk"] for r in rows) == sorted(brute)
     assert all(r["status"] == "overdue" for r in rows)
+
+
+# --- The precomputed counts equal the live ones ----------------------------------
+
+
+def _matrix_numbers(result):
+    rows, by_course, grand = result
+
+    def numbers(cell):
+        return (cell.total, cell.completed, cell.overdue, cell.exempt)
+
+    return (
+        [
+            (row.unit.path, {c: numbers(cell) for c, cell in row.cells.items()})
+            for row in rows
+        ],
+        {c: numbers(cell) for c, cell in by_course.items()},
+        numbers(grand),
+    )
+
+
+@pytest.fixture
+def completions_spread(org):
+    """Completion times over the last ten weeks, some near local midnight
+    (the local day differs from the UTC day), so the trend and the last 28
+    days' completions have something to count."""
+    stockholm = timezone.get_current_timezone()
+    completed = Assignment.objects.filter(state="completed").order_by("pk")
+    for n, assignment in enumerate(completed):
+        local = datetime.combine(
+            TODAY - timedelta(days=(n * 5) % 45),
+            time(0, 30) if n % 3 == 0 else time(23, 30) if n % 3 == 1 else time(12),
+            tzinfo=stockholm,
+        )
+        Assignment.objects.filter(pk=assignment.pk).update(completed_at=local)
+
+
+@pytest.mark.parametrize("level", ["city", "admin"])
+def test_precomputed_counts_equal_the_live_counts(org, completions_spread, level):
+    from learners.models import ReportGoal
+    from learners.reports import PrecomputedCounts, goal_status, refresh_counts, trend
+
+    assert refresh_counts() is not None
+    counts = PrecomputedCounts(as_of=timezone.now())
+    node = OrgUnit.objects.get(
+        pk=org["city"].pk if level == "city" else org["admins"][0].pk
+    )
+    children = list(node.get_children())
+    level_units, length = [node, *children], len(children[0].path)
+    items = current_items([node.path], TODAY)
+    live = matrix(items, level_units, length, TODAY)
+    assert live[2].total  # something to compare
+    assert _matrix_numbers(
+        counts.matrix([node.path], level_units, length, TODAY)
+    ) == _matrix_numbers(live)
+    # The city's scope (None) as for central HR.
+    assert _matrix_numbers(
+        counts.matrix(None, level_units, length, TODAY)
+    ) == _matrix_numbers(matrix(current_items(None, TODAY), level_units, length, TODAY))
+    for course in org["courses"]:
+        by_course = items.filter(course_id=course.pk)
+        assert _matrix_numbers(
+            counts.matrix([node.path], level_units, length, TODAY, course.pk)
+        ) == _matrix_numbers(matrix(by_course, level_units, length, TODAY))
+        assert counts.trend([node.path], course.pk, TODAY) == trend(
+            items, course.pk, TODAY
+        )
+        for unit in (node, None):
+            goal = ReportGoal(
+                course=course,
+                unit=unit,
+                target_percent=60,
+                deadline=TODAY + timedelta(days=30),
+            )
+            live_goal = goal_status(goal, TODAY)
+            assert goal_status(goal, TODAY, counts) == live_goal
+    # Something was recent and something was completed along the trend.
+    statuses = [
+        goal_status(
+            ReportGoal(course=c, target_percent=60, deadline=TODAY), TODAY, counts
+        )
+        for c in org["courses"]
+    ]
+    assert any(status.recent for status in statuses)
+
+
+def test_a_refresh_asked_for_before_the_last_one_is_skipped(org):
+    from learners.reports import refresh_counts
+
+    asked = timezone.now() - timedelta(minutes=1)
+    done = refresh_counts()
+    assert done is not None
+    assert refresh_counts(requested_at=asked) is None  # already included
+    assert refresh_counts(requested_at=timezone.now()) > done
