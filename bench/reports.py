@@ -8,7 +8,8 @@ on the same database, on PostgreSQL.
     .venv/bin/python bench/reports.py --keep-db     # keep the database afterwards
     .venv/bin/python bench/reports.py --reuse-db    # use the kept database as is
     .venv/bin/python bench/reports.py --only city --runs 9
-    .venv/bin/python bench/reports.py --jit off --try-fixes
+    .venv/bin/python bench/reports.py --live        # the overviews also counted live
+    .venv/bin/python bench/reports.py --jit on      # with PostgreSQL's JIT
     .venv/bin/python bench/reports.py --profile overview_city_course
 
 **It drops and recreates its own database** (`DATABASE_URL`, default
@@ -50,17 +51,21 @@ exactly its rows.
 Goal: every page within 2x of its raw SQL, the city under 500 ms. A page
 over either has its slowest queries EXPLAIN ANALYZEd into
 `bench/results/reports-explain-<page>.txt`; `--profile PAGE` prints a
-cProfile of one request. `--jit off` runs without PostgreSQL's JIT (the
-session setting the app could make); `--try-fixes` measures the overview
-pages again with proposed replacements of `learners.reports` functions
-patched in (below; the app is not changed) and tries a materialized view for
-the city. Results: `bench/results/reports[-jit-off]-latest.md` and `.json`.
+cProfile of one request. The big overviews read precomputed counts
+(materialized views, `learners.reports.PrecomputedCounts`) that Celery beat
+refreshes every 5 minutes; the benchmark refreshes them after preparing the
+database (timed) and again before an overview page when they are older than
+5 minutes. `--live` measures the overview pages again counting live (as when
+the counts are stale). `--jit on` runs with PostgreSQL's JIT, which the
+settings turn off. Results: `bench/results/reports[-jit-on]-latest.md` and
+`.json`.
 """
 
 # The raw SQL is put together from constants; every value is a bound parameter.
 # ruff: noqa: S608
 
 import argparse
+import codecs
 import cProfile
 import csv
 import gc
@@ -108,7 +113,7 @@ SEED_SOURCES = [BENCH / "report_data.py", BENCH / "assign_data.py"]
 TZ_NAME = "Europe/Stockholm"
 CITY_BUDGET_MS = 500
 RATIO_BUDGET = 2.0
-TAG = [""]  # "-jit-off" for a run without JIT: the results' file names
+TAG = [""]  # "-jit-on" for a run with JIT: the results' file names
 
 
 # --- Memory and time ---------------------------------------------------------------
@@ -578,6 +583,7 @@ class Page:
     checks: list = field(default_factory=list)
     rows: int = 0
     notes: list = field(default_factory=list)
+    source: str = ""  # an overview's figures: "precomputed" or "live"
 
     def stat(self, key):
         return median([getattr(s, key) for s in self.samples])
@@ -1022,8 +1028,18 @@ def export_rows(page, client):
     if page.kind == "csv":
 
         def lines():
+            # A chunk holds many lines (about 500); split them, carrying a
+            # partial line (and a partial character) to the next chunk.
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            rest = ""
             for chunk in response.streaming_content:
-                yield chunk.decode("utf-8").lstrip("\ufeff")
+                text = rest + decoder.decode(chunk)
+                *complete, rest = text.split("\r\n")
+                for line in complete:
+                    yield line.lstrip("\ufeff") + "\r\n"
+            rest += decoder.decode(b"", final=True)
+            if rest:
+                yield rest.lstrip("\ufeff")
 
         reader = csv.reader((line for line in lines() if line), delimiter=";")
         next(reader)
@@ -1106,234 +1122,55 @@ def profile(page, client):
         print(out.getvalue())
 
 
-# --- Proposed fixes (--try-fixes; the app is not changed) --------------------------
+# --- The precomputed counts ---------------------------------------------------------
 #
-# Drop-in replacements for `learners.reports` functions the overview calls,
-# patched into `learners.report_views` for the run, so that their effect is
-# measured and their numbers checked against the same raw SQL.
+# The big overviews read materialized views (learners.reports.PrecomputedCounts)
+# refreshed by Celery beat every 5 minutes. Here the benchmark refreshes them
+# itself: once after preparing the database (timed), and again before an
+# overview page whenever they are older than beat would let them get.
+
+KEEP_FRESH = timedelta(minutes=5)
 
 
-def fixed_counts(day):
-    """The counts on the assignment's own columns: the same numbers as
-    filtering on the `status` CASE (exempt, completed, then open and past its
-    due date: withdrawn items are excluded before), without evaluating the
-    CASE — and its EXISTS on the enrolments — once per count."""
-    from django.db.models import Count, Q
-
-    return {
-        "total": Count("pk"),
-        "completed": Count("pk", filter=Q(state="completed")),
-        "overdue": Count("pk", filter=Q(state="open", due_date__lt=day)),
-        "exempt": Count("pk", filter=Q(state="exempt")),
-    }
-
-
-def fixed_matrix(items, level_units, prefix_length, day=None):
-    """`matrix()` grouped by the person's unit id (a hash aggregate on
-    integers, at most units x courses groups) and rolled up to the level's
-    path prefix in Python."""
-    from django.utils import timezone
-
-    from learners.models import OrgUnit
-    from learners.querysets import _subtree_of
-    from learners.reports import Cell, Row
-
-    day = day or timezone.localdate()
-    rows = {unit.path: Row(unit, unit.name) for unit in level_units}
-    paths = dict(
-        OrgUnit.objects.filter(_subtree_of([u.path for u in level_units]))
-        .order_by()
-        .values_list("pk", "path")
-    )
-    by_course, grand = {}, Cell()
-    grouped = (
-        items.values("person__staff_profile__unit_id", "course_id")
-        .annotate(**fixed_counts(day))
-        .order_by()
-    )
-    for entry in grouped:
-        path = paths.get(entry["person__staff_profile__unit_id"])
-        row = rows.get(path[:prefix_length]) if path else None
-        if row is None:
-            continue
-        cell = Cell(
-            entry["total"], entry["completed"], entry["overdue"], entry["exempt"]
-        )
-        row.cells.setdefault(entry["course_id"], Cell()).add(cell)
-        row.total.add(cell)
-        by_course.setdefault(entry["course_id"], Cell()).add(cell)
-        grand.add(cell)
-    return list(rows.values()), by_course, grand
-
-
-def fixed_goal_status(goal, day):
-    """`goal_status()` with the counts on the assignment's columns."""
-    from django.db.models import Count, Q
-
-    from learners import reports as app
-
-    paths = [goal.unit.path] if goal.unit_id else None
-    items = app.current_items(paths, day).filter(course_id=goal.course_id)
-    since = day - timedelta(days=app.RATE_WINDOW_DAYS)
-    counts = items.aggregate(
-        **fixed_counts(day),
-        recent=Count("pk", filter=Q(state="completed", completed_at__date__gt=since)),
-    )
-    recent = counts.pop("recent")
-    cell = app.Cell(**counts)
-    # The rest as in learners.reports.goal_status.
-    days_left = max((goal.deadline - day).days, 0)
-    projected = cell.completed + recent * days_left / app.RATE_WINDOW_DAYS
-    projected_percent = (
-        min(100, round(100 * projected / cell.required)) if cell.required else None
-    )
-    reached = cell.percent is not None and cell.percent >= goal.target_percent
-    if reached:
-        state = "met"
-    elif day > goal.deadline:
-        state = "missed"
-    elif projected_percent is not None and projected_percent >= goal.target_percent:
-        state = "on_track"
-    else:
-        state = "at_risk"
-    return app.GoalStatus(goal, cell, recent, projected_percent, state)
-
-
-def fixed_trend(items, course_id, day, weeks=12):
-    """`trend()` in one query: completions counted per local day in SQL
-    (a few hundred rows) instead of every completion time fetched."""
-    import bisect
-
-    from django.db.models import Count, Q
-    from django.db.models.functions import TruncDate
-    from django.utils import timezone
-
-    from learners.reports import TrendPoint
-
-    per_day = (
-        items.filter(course_id=course_id)
-        .values(day=TruncDate("completed_at", tzinfo=timezone.get_current_timezone()))
-        .annotate(
-            done=Count("pk", filter=Q(state="completed", completed_at__isnull=False)),
-            required=Count("pk", filter=~Q(state="exempt")),
-        )
-        .order_by()
-    )
-    required, days, done = 0, [], []
-    for entry in sorted(per_day, key=lambda e: (e["day"] is None, e["day"])):
-        required += entry["required"]
-        if entry["day"] is not None and entry["done"]:
-            days.append(entry["day"])
-            done.append(entry["done"] + (done[-1] if done else 0))
-    points = []
-    for n in range(weeks - 1, -1, -1):
-        end = day - timedelta(days=7 * n)
-        i = bisect.bisect_right(days, end)
-        points.append(TrendPoint(end, done[i - 1] if i else 0, required))
-    return points
-
-
-def fixed_courses_in(items):
-    """The courses with at least one item in scope: one EXISTS probe per
-    course (it stops at the first item) instead of every item's course."""
-    from django.db.models import Exists, OuterRef
-
-    from courses.models import CoursePage
-
-    return list(
-        CoursePage.objects.filter(
-            Exists(items.filter(course_id=OuterRef("pk")).order_by())
-        )
-        .order_by("title")
-        .only("title")
-    )
-
-
-# A precomputed alternative for the city: counts per unit, course, state and
-# (open items) due date in a materialized view, refreshed on a schedule; the
-# overdue count stays live (due_date < today at query time).
-MV_CREATE = """
-DROP MATERIALIZED VIEW IF EXISTS bench_report_cell;
-CREATE MATERIALIZED VIEW bench_report_cell AS
-SELECT s.unit_id, a.course_id, a.state,
-       CASE WHEN a.state = 'open' THEN a.due_date END AS due_date,
-       count(*) AS items
-  FROM learners_assignment a
-  JOIN auth_user p ON p.id = a.person_id
-  JOIN learners_staffprofile s ON s.user_id = a.person_id
- WHERE a.course_id IS NOT NULL AND a.state <> 'withdrawn' AND p.is_active
-   AND s.unit_id IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM learners_assignment n
-                    WHERE n.person_id = a.person_id AND n.course_id = a.course_id
-                      AND n.cycle > a.cycle)
- GROUP BY 1, 2, 3, 4;
-CREATE UNIQUE INDEX bench_report_cell_key
-    ON bench_report_cell (unit_id, course_id, state, due_date) NULLS NOT DISTINCT;
-ANALYZE bench_report_cell;
-"""
-MV_MATRIX = """
-SELECT substr(u.path, 1, %(length)s) AS grp, c.course_id, sum(items)::bigint,
-       coalesce(sum(items) FILTER (WHERE state = 'completed'), 0)::bigint,
-       coalesce(sum(items) FILTER (WHERE state = 'open'
-                                   AND due_date < %(day)s), 0)::bigint,
-       coalesce(sum(items) FILTER (WHERE state = 'exempt'), 0)::bigint
-  FROM bench_report_cell c JOIN learners_orgunit u ON u.id = c.unit_id
- GROUP BY 1, 2"""
-
-
-def materialized_view_trial(day, runs):
-    """Create the view, time a concurrent refresh and the city's matrix from
-    it, and check its numbers against the raw matrix. Returns a summary."""
+def refresh_counts_timed():
+    """Refresh the views (plainly if never populated, else CONCURRENTLY) and
+    return (ms, rows in the counts view, rows in the days view)."""
     from django.db import connection
 
+    from learners.reports import COUNTS_VIEW, DAYS_VIEW, refresh_counts
+
+    started = time.perf_counter()
+    refresh_counts()
+    ms = (time.perf_counter() - started) * 1000
     with connection.cursor() as cursor:
-        started = time.perf_counter()
-        cursor.execute(MV_CREATE)
-        create_ms = (time.perf_counter() - started) * 1000
-        cursor.execute("SELECT count(*) FROM bench_report_cell")
-        size = cursor.fetchone()[0]
-        started = time.perf_counter()
-        cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY bench_report_cell")
-        refresh_ms = (time.perf_counter() - started) * 1000
-    query = ("rows", MV_MATRIX, {"length": 4, "day": day})
-    raw_once([query])
-    times = []
-    for _ in range(runs):
-        ms, (rows,) = raw_once([query])
-        times.append(ms)
-    _ms, (want,) = raw_once([matrix_sql("", 4, None, day)])
-    equal = sorted(map(tuple, rows)) == sorted(map(tuple, want))
-    with connection.cursor() as cursor:
-        cursor.execute("DROP MATERIALIZED VIEW bench_report_cell")
-    return {
-        "rows": size,
-        "create_ms": create_ms,
-        "refresh_ms": refresh_ms,
-        "matrix_ms": median(times),
-        "equal": equal,
-    }
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM {COUNTS_VIEW}), "
+            f"(SELECT count(*) FROM {DAYS_VIEW})"
+        )
+        counts_rows, days_rows = cursor.fetchone()
+    return ms, counts_rows, days_rows
 
 
-FIXES = {
-    "matrix": fixed_matrix,
-    "goal_status": fixed_goal_status,
-    "trend": fixed_trend,
-    "_courses_in": fixed_courses_in,
-}
+def keep_counts_fresh():
+    from django.db import connection
+    from django.utils import timezone
+
+    from learners.reports import COUNTS_REFRESHED, refresh_counts
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT refreshed_at FROM {COUNTS_REFRESHED} WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None or timezone.now() - row[0] > KEEP_FRESH:
+        refresh_counts()
 
 
 @contextmanager
-def fixes_installed(names):
-    from learners import report_views
+def counting_live():
+    """The overview as it is without fresh precomputed counts."""
+    from learners.reports import PrecomputedCounts
 
-    patches = [mock.patch.object(report_views, n, FIXES[n]) for n in names]
-    for p in patches:
-        p.start()
-    try:
+    with mock.patch.object(PrecomputedCounts, "for_page", lambda *a, **k: None):
         yield
-    finally:
-        for p in patches:
-            p.stop()
 
 
 # --- Running -----------------------------------------------------------------------
@@ -1359,6 +1196,8 @@ def measure(page, clients, context, day, args):
     for p in patches:
         p.start()
     try:
+        if page.kind == "overview":
+            keep_counts_fresh()
         statements = raw_statements(page, context, day)
         if page.kind in ("overview", "people"):
             request_once(client, page.url)  # warm-up (an export is its own)
@@ -1373,6 +1212,7 @@ def measure(page, clients, context, day, args):
             page.checks, page.rows = check_overview(
                 page, seen[0], results, statements, day
             )
+            page.source = "precomputed" if seen[0].get("precomputed") else "live"
         elif page.kind == "people":
             with captured_context() as seen:
                 request_once(client, page.url)
@@ -1396,6 +1236,7 @@ def measure(page, clients, context, day, args):
         f"sql {s.stat('sql_ms'):6.0f}  {s.stat('queries'):3.0f} q  "
         f"raw {median(s.raw_ms):7.0f} ms  x{ratio:4.1f}  {s.rows:>8,} rows"
         + (f"  peak {s.stat('peak_mb'):.0f} MB" if s.kind in ("csv", "xlsx") else "")
+        + (f"  {s.source}" if s.source else "")
         + ("  OVER" if s.over else "")
         + (
             "  CHECK FAILED: " + "; ".join(s.checks[:3])
@@ -1433,6 +1274,8 @@ def table(pages):
         mem = f"{p.stat('peak_mb'):.0f} MB (+{growth:.0f})" if export else ""
         who = "central HR" if p.who == "hr" else "head of administration"
         numbers = "equal" if not p.checks else "DIFFER: " + "; ".join(p.checks[:2])
+        if p.source:
+            numbers += f" ({p.source})"
         verdict = ""
         if p.kind in ("overview", "people"):
             verdict = " **over**" if p.over else ""
@@ -1475,14 +1318,14 @@ def main():
     )
     parser.add_argument(
         "--jit",
-        choices=("server", "off"),
-        default="server",
-        help="PostgreSQL JIT as the server has it (default), or off for the session",
+        choices=("app", "on"),
+        default="app",
+        help="PostgreSQL JIT as the app sets it (off, in the settings), or on",
     )
     parser.add_argument(
-        "--try-fixes",
+        "--live",
         action="store_true",
-        help="measure the overview pages again with the proposed fixes patched in",
+        help="measure the overview pages again counting live (no precomputed counts)",
     )
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument(
@@ -1523,11 +1366,10 @@ def run(args, db_name, static):
     flush_cache()
     from django.db import connection
 
-    if args.jit == "off":
-        TAG[0] = "-jit-off"
-        # What `DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}`
-        # would do in the settings: every connection without JIT.
-        connection.settings_dict.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    if args.jit == "on":
+        TAG[0] = "-jit-on"
+        # The settings turn JIT off for every connection; as it was before.
+        connection.settings_dict.setdefault("OPTIONS", {})["options"] = "-c jit=on"
         connection.close()
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
@@ -1554,6 +1396,14 @@ def run(args, db_name, static):
     )
 
     day = timezone.localdate()
+    refresh_ms, counts_rows, days_rows = refresh_counts_timed()
+    again_ms, _c, _d = refresh_counts_timed()
+    counts_line = (
+        f"- precomputed counts: {counts_rows:,} rows (matrix) and {days_rows:,} "
+        f"(goals, trend); refreshed in {refresh_ms:,.0f} ms after preparing the "
+        f"database, then CONCURRENTLY in {again_ms:,.0f} ms"
+    )
+    print(counts_line, flush=True)
     User = get_user_model()
     clients = {}
     for who, pk in (
@@ -1604,15 +1454,13 @@ def run(args, db_name, static):
             page.checks.append(f"ERROR {type(error).__name__}: {error}")
             print(f"\n!! {page.label}: {error}\n{traceback.format_exc()}", flush=True)
 
-    if args.try_fixes:
-        print(
-            "\nThe overview pages again, with the proposed fixes patched in", flush=True
-        )
-        fixed = []
+    if args.live:
+        print("\nThe overview pages again, counting live", flush=True)
+        live = []
         for page in [p for p in pages if p.kind == "overview"]:
             again = Page(
-                page.name + "_fixed",
-                page.label + " — with the fixes",
+                page.name + "_live",
+                page.label + " — live",
                 page.who,
                 page.url,
                 page.kind,
@@ -1621,9 +1469,9 @@ def run(args, db_name, static):
                 course=page.course,
                 city_page=page.city_page,
             )
-            fixed.append(again)
+            live.append(again)
             try:
-                with fixes_installed(FIXES):
+                with counting_live():
                     measure(again, clients, context, day, args)
             except Exception as error:  # noqa: BLE001
                 import traceback
@@ -1632,22 +1480,7 @@ def run(args, db_name, static):
                 print(
                     f"\n!! {again.label}: {error}\n{traceback.format_exc()}", flush=True
                 )
-        pages += fixed
-        mv = materialized_view_trial(day, args.runs)
-        mv_line = (
-            f"- a materialized view of counts per unit, course, state and open due "
-            f"date ({mv['rows']:,} rows; created in {mv['create_ms']:,.0f} ms, "
-            f"REFRESH CONCURRENTLY {mv['refresh_ms']:,.0f} ms): the city's matrix "
-            f"from it in {mv['matrix_ms']:,.0f} ms (median of {args.runs}), numbers "
-            + (
-                "equal to the raw SQL's"
-                if mv["equal"]
-                else "DIFFERENT from the raw SQL's"
-            )
-        )
-        print("\n" + mv_line, flush=True)
-    else:
-        mv_line = None
+        pages += live
 
     now = datetime.now().astimezone()
     header = (
@@ -1675,8 +1508,7 @@ def run(args, db_name, static):
             else "DIFFER on " + ", ".join(p.label for p in bad)
         ),
     ]
-    if mv_line:
-        summary.append(mv_line)
+    summary.append(counts_line)
     report = "\n".join([header, "", table(pages), "", *summary])
     print("\n" + report)
     RESULTS.mkdir(exist_ok=True)
@@ -1700,6 +1532,7 @@ def run(args, db_name, static):
                     "over": p.over if p.samples else None,
                     "checks": p.checks,
                     "notes": p.notes,
+                    "source": p.source,
                     "samples": [asdict(s) for s in p.samples],
                     "raw_samples": p.raw_ms,
                 }
