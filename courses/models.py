@@ -53,6 +53,21 @@ class LoginRequiredPageMixin:
         return super().serve(request, *args, **kwargs)
 
 
+def english_title_field():
+    """An optional English title beside the page's own (usually Swedish) one:
+    the learning record store names every course, lesson and quiz in Swedish
+    and English (xAPI activity definitions)."""
+    return models.CharField(
+        _("title in English"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Optional. Used in the learning record store; without it the "
+            "title is used in both languages."
+        ),
+    )
+
+
 class CourseIndexPage(LoginRequiredPageMixin, Page):
     """The catalogue: courses and information material, with search and filters."""
 
@@ -77,6 +92,7 @@ class CourseIndexPage(LoginRequiredPageMixin, Page):
 
 
 class CoursePage(LoginRequiredPageMixin, Page):
+    title_en = english_title_field()
     summary = models.TextField(
         _("summary"),
         max_length=600,
@@ -150,6 +166,7 @@ class CoursePage(LoginRequiredPageMixin, Page):
 
     content_panels = [
         *Page.content_panels,
+        FieldPanel("title_en"),
         FieldPanel("summary"),
         FieldPanel("objectives"),
         MultiFieldPanel(
@@ -216,6 +233,7 @@ class CoursePage(LoginRequiredPageMixin, Page):
 
 
 class LessonPage(LoginRequiredPageMixin, Page):
+    title_en = english_title_field()
     body = StreamField(LessonStreamBlock(), verbose_name=_("content"))
     required = models.BooleanField(
         _("required for completion"),
@@ -231,6 +249,7 @@ class LessonPage(LoginRequiredPageMixin, Page):
 
     content_panels = [
         *Page.content_panels,
+        FieldPanel("title_en"),
         FieldPanel("body"),
         MultiFieldPanel(
             [FieldPanel("required"), FieldPanel("estimated_minutes")],
@@ -255,6 +274,8 @@ class LessonPage(LoginRequiredPageMixin, Page):
 class QuizPage(LoginRequiredPageMixin, Page):
     """A quiz inside a course. Attempts snapshot the revision they were drawn
     from, so editing a live quiz never changes an attempt's result."""
+
+    title_en = english_title_field()
 
     class Reveal(models.TextChoices):
         NEVER = "never", _("Never: only the score")
@@ -314,6 +335,7 @@ class QuizPage(LoginRequiredPageMixin, Page):
 
     content_panels = [
         *Page.content_panels,
+        FieldPanel("title_en"),
         FieldPanel("intro"),
         FieldPanel("questions"),
         MultiFieldPanel(

@@ -537,3 +537,8 @@ def send_reminder_message(notification_id):
                 status=Notification.Status.PENDING, attempts=F("attempts") - 1
             )
         raise
+
+
+# The xAPI outbox's tasks live with the outbox; importing them here lets the
+# worker's autodiscovery (which imports `learners.tasks`) register them.
+from .xapi.tasks import flush_outbox, send_lrs_alert, sweep_outbox  # noqa: E402, F401

@@ -79,7 +79,7 @@ def new_cycle(request, course_id):
 def start_course(request, course_id):
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     try:
-        actions.enrol_learner(request.user, course)
+        actions.launch_course(request.user, course)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(course.url)

@@ -32,6 +32,7 @@ from .models import (
     Notification,
     NotificationItem,
 )
+from .xapi import admin_views as xapi_admin
 
 register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
@@ -256,4 +257,42 @@ def register_exemptions_menu_item():
 def register_retake_menu_item():
     return RetakeMenuItem(
         _("Require a retake"), reverse("require_retake"), icon_name="rotate", order=296
+    )
+
+
+# --- xAPI outbox (#7) ---------------------------------------------------------
+
+
+@hooks.register("register_admin_viewset")
+def register_lrs_destinations():
+    return xapi_admin.LrsDestinationViewSet("lrs_destinations")
+
+
+@hooks.register("register_admin_urls")
+def register_xapi_outbox_urls():
+    return [
+        path("xapi-outbox/", xapi_admin.outbox_index, name="xapi_outbox"),
+        path("xapi-outbox/problems/", xapi_admin.problem_index, name="xapi_problems"),
+        path(
+            "xapi-outbox/problems/requeue/",
+            xapi_admin.problem_requeue,
+            name="xapi_requeue",
+        ),
+        path(
+            "xapi-outbox/<int:pk>/requests/",
+            xapi_admin.request_index,
+            name="xapi_requests",
+        ),
+    ]
+
+
+class XapiOutboxMenuItem(MenuItem):
+    def is_shown(self, request):
+        return xapi_admin.can_view_outbox(request.user)
+
+
+@hooks.register("register_settings_menu_item")
+def register_xapi_outbox_menu_item():
+    return XapiOutboxMenuItem(
+        _("xAPI outbox"), reverse("xapi_outbox"), icon_name="resubmit", order=910
     )

@@ -199,6 +199,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        # Broadcasts (the control exchange) under var/ too, not in the
+        # working directory.
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
 else:
@@ -240,6 +243,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
+    # xAPI: catch up on the outbox (a lost on-commit flush, the end of a
+    # destination's backoff) and prune the LRS request log.
+    "xapi-outbox": {
+        "task": "learners.xapi.tasks.sweep_outbox",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
     # Assignment rules re-evaluated nightly (catch-up, withdrawal, renewals,
     # leave, ended exemptions), in the city's night.
     "assignments-nightly": {
@@ -256,6 +266,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 4 * 60},
     },
 }
+
+# How long one flush of the xAPI outbox may send before it hands over to a
+# fresh task (keeps a worker from being held by one destination's backlog).
+XAPI_FLUSH_SECONDS = float(os.environ.get("XAPI_FLUSH_SECONDS", "50"))
 
 # --- Wagtail ---------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Kompetens"

@@ -24,6 +24,7 @@ from ..models import (
     Exemption,
 )
 from ..rules import Plan, RuleSpec, active_specs, plan_course
+from ..xapi import events as xapi
 
 ASSIGNMENT_LOCK = 0x41535347  # "ASSG"
 
@@ -142,6 +143,8 @@ def apply_plan(plan: Plan):
     Assignment.objects.bulk_update(updated, UPDATED_FIELDS, batch_size=1000)
     # A new cycle opens its enrolment, so the course page shows the new round.
     Enrolment.objects.bulk_create(enrolments, batch_size=2000, ignore_conflicts=True)
+    if enrolments:
+        xapi.enrolled_many(enrolment.registration for enrolment in enrolments)
 
 
 def evaluate_all(today=None):
@@ -446,6 +449,8 @@ def require_retake(actor, course, due_date: date, reason: str, today=None) -> in
         Enrolment.objects.bulk_create(
             enrolments, batch_size=2000, ignore_conflicts=True
         )
+        if enrolments:
+            xapi.enrolled_many(enrolment.registration for enrolment in enrolments)
         _audit(
             actor,
             AuditEvent.Action.RETAKE,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Certificate, Enrolment
+from ..xapi import events as xapi
 
 # Crockford's base32 alphabet: no I, L, O or U to misread. 20 characters are
 # 100 bits: unguessable.
@@ -59,6 +60,7 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
             valid_until=validity.valid_until(completed_on) if validity else None,
             language=(enrolment.course.language if enrolment.course else "sv"),
         )
+        xapi.certificate_earned(certificate)
         render_certificate_pdf.delay_on_commit(certificate.pk)
     return certificate
 

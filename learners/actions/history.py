@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from courses.models import CoursePage
 
 from ..models import Enrolment
+from ..xapi import events as xapi
 from .assignments import mark_completed
 from .certificates import issue_certificate
 
@@ -68,7 +69,11 @@ def record_completion_elsewhere(
         enrolment.note = note
         enrolment.attachment = attachment
         enrolment.recorded_by = actor
+        new = enrolment.pk is None
         enrolment.save()
+        if new:
+            xapi.enrolled(enrolment)
+        xapi.course_completed(enrolment)
         issue_certificate(enrolment)
         mark_completed(enrolment)
     return enrolment

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from courses.models import CoursePage, LessonPage, QuizPage
 
 from ..models import Enrolment, LessonProgress, QuizAttempt
+from ..xapi import events as xapi
 
 # One heartbeat from the browser never adds more than this to time spent,
 # so a tab left open overnight does not count as study time.
@@ -43,9 +44,11 @@ def enrol_learner(user, course: CoursePage) -> Enrolment:
         raise ValidationError(_("This course is retired and takes no new learners."))
     try:
         with transaction.atomic():
-            return Enrolment.objects.create(
+            enrolment = Enrolment.objects.create(
                 learner=user, course=course, cycle=1, course_title=course.title
             )
+            xapi.enrolled(enrolment)
+            return enrolment
     except IntegrityError:
         return Enrolment.objects.get(learner=user, course=course, cycle=1)
 
@@ -71,12 +74,23 @@ def start_new_cycle(user, course: CoursePage) -> Enrolment:
             if latest is not None:
                 return latest
             raise ValidationError(_("Complete the course once first."))
-        return Enrolment.objects.create(
+        enrolment = Enrolment.objects.create(
             learner=user,
             course=course,
             cycle=latest.cycle + 1,
             course_title=course.title,
         )
+        xapi.enrolled(enrolment)
+        return enrolment
+
+
+def launch_course(user, course: CoursePage) -> Enrolment:
+    """The learner starts or resumes the course from its page: enrolled if
+    need be, and the launch recorded (once a day per enrolment)."""
+    with transaction.atomic():
+        enrolment = enrol_learner(user, course)
+        xapi.launched(enrolment)
+    return enrolment
 
 
 def record_lesson_progress(
@@ -108,11 +122,12 @@ def record_lesson_progress(
 
     with transaction.atomic():
         enrolment = enrol_learner(user, course)
-        row, _created = LessonProgress.objects.get_or_create(
+        row, created = LessonProgress.objects.get_or_create(
             enrolment=enrolment, lesson=lesson, defaults={"lesson_title": lesson.title}
         )
         # Lock the row: two concurrent requests must not both decide "first time".
         row = LessonProgress.objects.select_for_update().get(pk=row.pk)
+        newly_completed = completed and row.completed_at is None
         now = timezone.now()
         if completed:
             progress = 100
@@ -126,6 +141,11 @@ def record_lesson_progress(
         row.lesson_title = lesson.title
         row.save()
         Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
+        row.enrolment = enrolment
+        if created:
+            xapi.lesson_opened(row, lesson)
+        if newly_completed:
+            xapi.lesson_completed(row, lesson)
         if completed:
             complete_enrolment_if_done(enrolment)
     return row
@@ -186,6 +206,7 @@ def complete_enrolment_if_done(enrolment: Enrolment) -> bool:
         locked.completed_at = timezone.now()
         locked.save(update_fields=["completed_at"])
         enrolment.completed_at = locked.completed_at
+        xapi.course_completed(locked)
         issue_certificate(locked)
         mark_completed(locked)
         send_course_completed_email.delay_on_commit(locked.pk)

@@ -27,6 +27,7 @@ from courses.grading import (
 from courses.models import CoursePage, QuizPage
 
 from ..models import Enrolment, QuizAccommodation, QuizAttempt, QuizResponse
+from ..xapi import events as xapi
 from .learning import _check_learner, complete_enrolment_if_done, enrol_learner
 
 # Answers that arrive this long after the deadline still count: the network
@@ -207,5 +208,6 @@ def _grade(attempt: QuizAttempt):
     attempt.passed = bool(total) and correct_count * 100 >= attempt.pass_mark * total
     attempt.submitted_at = timezone.now()
     attempt.save(update_fields=["score", "passed", "submitted_at"])
+    xapi.quiz_graded(attempt)
     if attempt.passed:
         complete_enrolment_if_done(attempt.enrolment)

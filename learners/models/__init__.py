@@ -692,6 +692,13 @@ from .assignments import (  # noqa: E402 - the models package's second module
 )
 from .reminders import NotificationItem, ReminderPolicy  # noqa: E402
 from .reports import ReportGoal, ReportSettings  # noqa: E402
+from .xapi import (  # noqa: E402
+    LearnerPseudonym,
+    LrsDestination,
+    LrsRequest,
+    Statement,
+    StatementDelivery,
+)
 
 __all__ = [
     "Assignment",
@@ -701,7 +708,10 @@ __all__ = [
     "Certificate",
     "Enrolment",
     "Exemption",
+    "LearnerPseudonym",
     "LessonProgress",
+    "LrsDestination",
+    "LrsRequest",
     "Notification",
     "NotificationItem",
     "OrgUnit",
@@ -712,5 +722,7 @@ __all__ = [
     "ReportGoal",
     "ReportSettings",
     "StaffProfile",
+    "Statement",
+    "StatementDelivery",
     "UnitDelegation",
 ]
