@@ -70,7 +70,7 @@ messages: install
 	$(PY) scripts/translations_sv.py
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: install system-deps
+bench: install system-deps ralph
 	bash bench/run.sh
 
 clean:
