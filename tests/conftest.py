@@ -46,6 +46,27 @@ def pytest_sessionstart(session):
         )
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test must use serialized_rollback.
+
+    A transactional test is followed by a flush; without serialized_rollback
+    the flush re-creates content types and permissions under new ids, and the
+    next test that restores the migrated state (the browser and integration
+    tests do) fails on duplicates. So a marker without it is refused at once
+    rather than breaking unrelated tests later in the run."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: django_db(transaction=True) needs "
+                "serialized_rollback=True (see tests/conftest.py)."
+            )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _admin_viewsets_registered():
     """Load the URLconf (and so Wagtail's admin viewsets) before any test, as

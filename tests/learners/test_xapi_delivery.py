@@ -24,7 +24,9 @@ from learners.models import LrsDestination, LrsRequest, Statement, StatementDeli
 from learners.xapi import delivery, outbox
 from learners.xapi.statements import statement_id
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Transactional: the concurrency test needs real commits between threads.
+# serialized_rollback, as every transactional test here: see tests/conftest.py.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 State = StatementDelivery.State
 
@@ -341,3 +343,23 @@ def test_one_destination_down_does_not_hold_up_another(destination):
         ).count()
         == 3
     )
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_size(destination):
+    """Claim, update the sent rows in one statement, log the request: the
+    queries per batch do not grow with the statements in it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    LrsDestination.objects.filter(pk=destination.pk).update(batch_size=500)
+    counts = []
+    for size, start in ((5, 0), (300, 1000)):
+        fill(size, start=start)
+        with CaptureQueriesContext(connection) as queries:
+            sent = delivery.flush_destination(
+                destination.pk, client=FakeLrs().client()
+            )["sent"]
+        assert sent == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 12
