@@ -1065,6 +1065,8 @@ SV = {
     "answered": "besvarade",
     "failed": "klarade inte",
     "earned": "erhöll",
+    "The list has changed; nothing was sent again.": "Listan har ändrats; inget skickades igen.",
+    "Every statement of a batch was refused, one by one: %(reason)s": "Varje uttalande i ett anrop avvisades, ett i taget: %(reason)s",
 }
 
 SV_PLURAL = {

@@ -276,6 +276,11 @@ def problem_requeue(request):
     that the posted filter shows. Pending and sent ones are left alone."""
     _require(can_requeue(request.user))
     form = ProblemFilterForm(request.POST)
+    if not form.is_valid():
+        # A filter that no longer applies (a destination since deleted) must
+        # not widen to everything.
+        messages.error(request, _("The list has changed; nothing was sent again."))
+        return redirect(reverse("xapi_problems"))
     deliveries = form.filter(StatementDelivery.objects.all())
     delivery = request.POST.get("delivery", "")
     if delivery:

@@ -4,7 +4,10 @@ the outbox existed, or after statements were lost (a restored backup).
 Each statement is built from the stored rows under the id its event has
 always had, so a back-fill never duplicates: statements already in the outbox
 are left as they are (the first payload stands), and an LRS that already holds
-one gets nothing new. A launch is not a stored row, so it is not back-filled.
+one gets nothing new. A launch is not a stored row, so it is not back-filled;
+nor is a record whose course, lesson or quiz page has been deleted: its
+activity can no longer be named as it was when it happened, and an id built
+without the page would not be the event's.
 Reads in chunks, writes in bulk: memory stays flat however large the record.
 """
 
@@ -76,24 +79,33 @@ def sources():
     return [
         (
             "enrolments",
-            Enrolment.objects.select_related("course", *LEARNER)
+            Enrolment.objects.filter(course__isnull=False)
+            .select_related("course", *LEARNER)
             .annotate(seconds=Sum("lesson_progress__time_spent_seconds"))
             .order_by("pk"),
             _enrolments,
         ),
         (
             "lessons",
-            LessonProgress.objects.select_related(
+            LessonProgress.objects.filter(
+                lesson__isnull=False, enrolment__course__isnull=False
+            )
+            .select_related(
                 "lesson",
                 "enrolment__course",
                 "enrolment__learner__staff_profile",
                 "enrolment__learner__xapi_pseudonym",
-            ).order_by("pk"),
+            )
+            .order_by("pk"),
             _progress,
         ),
         (
             "quiz attempts",
-            QuizAttempt.objects.filter(submitted_at__isnull=False)
+            QuizAttempt.objects.filter(
+                submitted_at__isnull=False,
+                quiz__isnull=False,
+                enrolment__course__isnull=False,
+            )
             .select_related(
                 "quiz",
                 "enrolment__course",
@@ -106,11 +118,13 @@ def sources():
         ),
         (
             "certificates",
-            Certificate.objects.select_related(
+            Certificate.objects.filter(enrolment__course__isnull=False)
+            .select_related(
                 "enrolment__course",
                 "enrolment__learner__staff_profile",
                 "enrolment__learner__xapi_pseudonym",
-            ).order_by("pk"),
+            )
+            .order_by("pk"),
             _certificates,
         ),
     ]

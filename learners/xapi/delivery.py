@@ -6,15 +6,19 @@ without sending a statement twice — posts them as one request, and records the
 outcome in the same transaction:
 
 - 2xx: sent.
-- 400, 409, 413 (or another 4xx) for a batch: split in halves and retry each,
-  down to the statement at fault, so one bad or duplicate statement never
-  holds up or drops the others.
+- 400, 409, 413, 422 for a batch: split in halves and retry each, down to
+  the statement at fault, so one bad or duplicate statement never holds up
+  or drops the others (within the flush's time budget).
 - 409 for a single statement: a *conflict* (the LRS holds a different
   statement under that id), kept for inspection and re-queueable.
-- 400, 413 or another 4xx for a single statement: *refused*, a dead letter
-  with the LRS's reason, re-queueable from the admin.
-- 401, 403 (and 404, 405: the address is wrong): the destination is paused
-  and the administrators alerted; nothing more is sent until it is saved again.
+- 400, 413, 422 for a single statement: *refused*, a dead letter with the
+  LRS's reason, re-queueable from the admin. If every statement of a batch
+  is refused one by one, the LRS refuses everything (a proxy, a profile it
+  enforces): they stay waiting and the destination is paused instead.
+- Any other 4xx or a 3xx (401, 403, a redirect from http to https or to a
+  trailing slash, 404, 405 …): the destination's settings are wrong; it is
+  paused and the administrators alerted; nothing more is sent until it is
+  saved again.
 - 408, 429, 5xx, timeouts and refused connections: the LRS is unwell; the
   destination backs off exponentially with jitter, honouring Retry-After, and
   the statements stay pending. An outage never makes a dead letter.
@@ -32,6 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import LrsDestination, LrsRequest, StatementDelivery
 
@@ -53,8 +58,9 @@ BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 15 * 60
 RETRY_AFTER_MAX_SECONDS = 60 * 60
 
-PAUSING_STATUSES = {401, 403, 404, 405}
-SPLITTABLE_STATUSES = {400, 409, 413}
+# Answers that blame the batch: it is split to find the statement at fault.
+# Any other 4xx or 3xx blames the destination's settings: it is paused.
+SPLITTABLE_STATUSES = {400, 409, 413, 422}
 REASON_LENGTH = 1000
 
 
@@ -143,7 +149,7 @@ def _post(client, destination, rows, outcome):
     return response, None
 
 
-def _deliver(client, destination, rows, outcome):
+def _deliver(client, destination, rows, outcome, deadline=None):
     """Send `rows`; False when the destination must not be tried again now."""
     response, error = _post(client, destination, rows, outcome)
     if response is None:
@@ -153,23 +159,43 @@ def _deliver(client, destination, rows, outcome):
     if 200 <= status < 300:
         outcome.sent.extend(rows)
         return True
-    if status in PAUSING_STATUSES:
-        outcome.pause_reason = _reason(response)
-        return False
     if status in (408, 429) or status >= 500:
         outcome.retry, outcome.retry_reason = list(rows), _reason(response)
         outcome.retry_after = parse_retry_after(response.headers.get("Retry-After"))
         return False
-    # Another 4xx: something in the batch is at fault.
+    if status not in SPLITTABLE_STATUSES:
+        # 401, 403, a redirect (http for https, a missing slash), 404, 405,
+        # 406, 415 …: the address or the credentials are wrong, not a
+        # statement. Stop and tell someone; never dead-letter for this.
+        outcome.pause_reason = _reason(response)
+        return False
+    # 400, 409, 413, 422: something in the batch is at fault.
     if len(rows) > 1:
+        if deadline is not None and time.monotonic() >= deadline:
+            return False  # the rest stay waiting, for the next flush
         middle = len(rows) // 2
-        return _deliver(client, destination, rows[:middle], outcome) and _deliver(
-            client, destination, rows[middle:], outcome
-        )
+        return _deliver(
+            client, destination, rows[:middle], outcome, deadline
+        ) and _deliver(client, destination, rows[middle:], outcome, deadline)
     if status == 409:
         outcome.conflicts.append((rows[0], _reason(response)))
     else:
         outcome.refused.append((rows[0], _reason(response)))
+    return True
+
+
+def _every_statement_refused(rows, outcome):
+    """A whole batch of several statements refused one by one: the LRS (a
+    proxy, a profile it enforces) refuses everything, not these statements.
+    Keep them waiting and pause, rather than dead-letter the outbox."""
+    refused = outcome.refused + outcome.conflicts
+    if len(rows) < 2 or outcome.sent or len(refused) != len(rows):
+        return False
+    reason = refused[0][1]
+    outcome.refused, outcome.conflicts = [], []
+    outcome.pause_reason = _(
+        "Every statement of a batch was refused, one by one: %(reason)s"
+    ) % {"reason": reason}
     return True
 
 
@@ -288,7 +314,8 @@ def flush_destination(destination_id, *, client=None, time_budget=None):
                 if not rows:
                     break
                 outcome = Outcome()
-                _deliver(client, destination, rows, outcome)
+                _deliver(client, destination, rows, outcome, deadline)
+                _every_statement_refused(rows, outcome)
                 _apply(destination, rows, outcome, timezone.now())
             counts["sent"] += len(outcome.sent)
             counts["conflicts"] += len(outcome.conflicts)

@@ -27,6 +27,18 @@ FLUSH_FLAG_SECONDS = 5
 
 _VERB_KEYS = {iri: key for key, (iri, _sv, _en) in VERBS.items()}
 
+# Recording and attaching a new destination exclude each other (PostgreSQL
+# advisory lock: shared while recording, exclusive while attaching), so a
+# statement recorded while a destination is being added is seen by one side
+# or the other: never missed by both.
+OUTBOX_LOCK = 0x58415049  # "XAPI"
+
+
+def _advisory_lock(function):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s)", [OUTBOX_LOCK])
+
 
 def serialise(statement: dict) -> str:
     """The JSON stored and sent: compact, UTF-8 as it is (Swedish letters
@@ -64,12 +76,13 @@ def record_many(pairs, batch_size=2000):
         Statement.objects.bulk_create(
             rows, ignore_conflicts=True, batch_size=batch_size
         )
+        _advisory_lock("pg_advisory_xact_lock_shared")
         queued = 0
         for start in range(0, len(rows), batch_size):
             ids = [row.id for row in rows[start : start + batch_size]]
             queued += _queue_deliveries(ids, now)
         if queued:
-            transaction.on_commit(schedule_flush)
+            transaction.on_commit(schedule_flush, robust=True)
 
 
 def _queue_deliveries(statement_ids, now):
@@ -123,43 +136,60 @@ def schedule_flush():
         if cache.add(FLUSH_FLAG, 1, timeout=FLUSH_FLAG_SECONDS):
             flush_outbox.delay()
     except Exception:  # noqa: BLE001 - any broker or cache failure
-        cache.delete(FLUSH_FLAG)
         logger.warning("Could not queue the xAPI flush; the sweep will send.")
+        try:
+            cache.delete(FLUSH_FLAG)
+        except Exception:  # noqa: BLE001 - the cache itself is down
+            logger.warning("The cache is down; the xAPI flush flag expires by itself.")
 
 
 def attach_destination(destination, include_history=True):
-    """A new destination gets a pending delivery for every statement already
-    stored (`include_history`), in one INSERT … SELECT."""
-    if not include_history:
-        return 0
-    if connection.vendor != "postgresql":  # the demo's SQLite
-        ids = list(Statement.objects.values_list("id", flat=True))
-        before = StatementDelivery.objects.filter(destination=destination).count()
-        StatementDelivery.objects.bulk_create(
-            [StatementDelivery(statement_id=pk, destination=destination) for pk in ids],
-            ignore_conflicts=True,
-            batch_size=2000,
-        )
-        transaction.on_commit(schedule_flush)
-        return (
-            StatementDelivery.objects.filter(destination=destination).count() - before
-        )
-    table = StatementDelivery._meta.db_table
-    statements = Statement._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table}
-                (statement_id, destination_id, state, attempts, next_attempt_at,
-                 last_error, created_at)
-            SELECT id, %s, %s, 0, now(), '', created_at FROM {statements}
-            ON CONFLICT DO NOTHING
-            """,  # noqa: S608 - table names from the models, values bound
-            [destination.pk, StatementDelivery.State.PENDING],
-        )
-        count = cursor.rowcount
-    transaction.on_commit(schedule_flush)
+    """Give a new destination a pending delivery for every statement already
+    stored (`include_history`), or only for those recorded since it was
+    created (while it was being set up), in one INSERT … SELECT. Returns how
+    many were queued."""
+    since = None if include_history else destination.created_at
+    with transaction.atomic(savepoint=False):
+        _advisory_lock("pg_advisory_xact_lock")
+        if connection.vendor != "postgresql":  # the demo's SQLite
+            count = _attach_portably(destination, since)
+        else:
+            table = StatementDelivery._meta.db_table
+            statements = Statement._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    INSERT INTO {table}
+                        (statement_id, destination_id, state, attempts,
+                         next_attempt_at, last_error, created_at)
+                    SELECT id, %s, %s, 0, now(), '', created_at FROM {statements}
+                    WHERE %s::timestamptz IS NULL OR created_at >= %s
+                    ON CONFLICT DO NOTHING
+                    """,  # noqa: S608 - table names from the models, values bound
+                    [destination.pk, StatementDelivery.State.PENDING, since, since],
+                )
+                count = cursor.rowcount
+        if count:
+            transaction.on_commit(schedule_flush, robust=True)
     return count
+
+
+def _attach_portably(destination, since):
+    stored = Statement.objects.all()
+    if since is not None:
+        stored = stored.filter(created_at__gte=since)
+    before = StatementDelivery.objects.filter(destination=destination).count()
+    StatementDelivery.objects.bulk_create(
+        [
+            StatementDelivery(
+                statement_id=pk, destination=destination, created_at=created_at
+            )
+            for pk, created_at in stored.values_list("id", "created_at")
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    return StatementDelivery.objects.filter(destination=destination).count() - before
 
 
 def requeue(deliveries):
@@ -167,7 +197,7 @@ def requeue(deliveries):
     count = deliveries.exclude(state=StatementDelivery.State.PENDING).update(
         state=StatementDelivery.State.PENDING, next_attempt_at=timezone.now()
     )
-    transaction.on_commit(schedule_flush)
+    transaction.on_commit(schedule_flush, robust=True)
     return count
 
 

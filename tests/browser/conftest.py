@@ -288,6 +288,14 @@ def assert_no_axe_violations(page, label):
     """Run axe-core's WCAG 2.1 A and AA rules on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # Let finite animations and transitions end first: axe measures contrast
+    # on what is painted, and a message fading in (Wagtail's) is
+    # momentarily too faint.
+    page.evaluate(
+        """() => Promise.all(document.getAnimations()
+            .filter(a => a.effect && a.effect.getTiming().iterations !== Infinity)
+            .map(a => a.finished.catch(() => null)))"""
+    )
     results = Axe().run(
         page,
         options={

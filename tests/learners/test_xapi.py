@@ -324,3 +324,15 @@ def test_a_backfill_rebuilds_the_same_statements_and_never_duplicates(
 
     call_command("xapi_backfill", stdout=io.StringIO())
     assert Statement.objects.count() == len(rebuilt)
+
+
+def test_a_backfill_skips_records_of_deleted_pages(staff, course, lessons):
+    from django.core.management import call_command
+
+    for lesson in lessons:
+        actions.record_lesson_progress(staff, lesson, completed=True)
+    before = set(Statement.objects.values_list("id", flat=True))
+    lessons[0].delete()
+    lessons[1].delete()
+    call_command("xapi_backfill", stdout=io.StringIO())
+    assert set(Statement.objects.values_list("id", flat=True)) == before

@@ -653,3 +653,24 @@ def test_recent_requests_show_the_last_50_newest_first(client, watcher):
     assert "ConnectError: connection refused" in html
     assert "elsewhere" not in html
     assert client.get(reverse("xapi_requests", args=[9999])).status_code == 404
+
+
+def test_a_requeue_with_a_stale_filter_sends_nothing_again(client, admin_user):
+    """A destination deleted since the list was shown: the filter is invalid,
+    and it must not widen to every refused statement."""
+    from django.urls import reverse
+
+    from learners.models import LrsDestination, Statement, StatementDelivery
+
+    destination = LrsDestination.objects.create(name="A", endpoint="https://a.test/x/")
+    statement = Statement.objects.create(
+        id="00000000-0000-5000-8000-000000000001", verb="completed", payload="{}"
+    )
+    dead = StatementDelivery.objects.create(
+        statement=statement, destination=destination, state="dead", last_error="400"
+    )
+    client.force_login(admin_user)
+    response = client.post(reverse("xapi_requeue"), {"destination": 999999})
+    assert response.status_code == 302
+    dead.refresh_from_db()
+    assert dead.state == "dead"

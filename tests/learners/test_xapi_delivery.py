@@ -363,3 +363,79 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(destination):
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert counts[0] <= 12
+
+
+@pytest.mark.parametrize("status", [301, 308, 404, 406])
+def test_a_redirect_or_wrong_address_pauses_and_makes_no_dead_letters(
+    destination, status
+):
+    fill(8)
+    lrs = FakeLrs(
+        lambda ids: httpx.Response(status, headers={"Location": "https://lrs.test/"})
+    )
+    counts = delivery.flush_destination(destination.pk, client=lrs.client())
+    assert counts["refused"] == 0 and len(lrs.requests) == 1
+    destination.refresh_from_db()
+    assert destination.paused_at is not None
+    assert str(status) in destination.paused_reason
+    assert set(states().values()) == {State.PENDING}
+
+
+def test_a_batch_refused_statement_by_statement_pauses_instead_of_dead_letters(
+    destination,
+):
+    """An LRS (or a proxy) that refuses everything: the split finds no
+    statement at fault, so the destination is paused and nothing is lost."""
+    fill(4)
+    lrs = FakeLrs(lambda ids: httpx.Response(400, json={"detail": "Bad request"}))
+    delivery.flush_destination(destination.pk, client=lrs.client())
+    destination.refresh_from_db()
+    assert destination.paused_at is not None
+    assert "Bad request" in destination.paused_reason
+    assert set(states().values()) == {State.PENDING}
+    assert not StatementDelivery.objects.filter(state=State.DEAD).exists()
+
+
+def test_a_statement_recorded_while_a_destination_is_added_is_not_missed(
+    destination,
+):
+    """Recording holds a shared lock until it commits; attaching a new
+    destination takes it exclusively, so it sees the statement."""
+    from django.db import connections, transaction
+
+    recorded, finish = threading.Event(), threading.Event()
+
+    def recorder():
+        try:
+            with transaction.atomic():
+                outbox.record([fake_statement(900)])
+                recorded.set()
+                finish.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=recorder)
+    thread.start()
+    assert recorded.wait(10)
+    # The recorder commits half a second from now, while attach waits.
+    threading.Timer(0.5, finish.set).start()
+    with transaction.atomic():
+        new = LrsDestination.objects.create(name="Ny", endpoint="https://ny.test/x/")
+        outbox.attach_destination(new)
+    thread.join()
+    assert StatementDelivery.objects.filter(destination=new).count() == 1
+
+
+def test_queueing_the_flush_survives_a_cache_that_is_down(settings):
+    """Redis unreachable (a real refused connection): the learner's request
+    must not fail after its commit; the sweep will send."""
+    from django.test import override_settings
+
+    broken = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    with override_settings(CACHES=broken):
+        outbox.schedule_flush()  # does not raise
