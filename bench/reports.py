@@ -6,7 +6,7 @@ on the same database, on PostgreSQL.
     .venv/bin/python bench/reports.py               # ~10 min (+3 min to seed once)
     .venv/bin/python bench/reports.py --reseed      # seed again instead of restoring
     .venv/bin/python bench/reports.py --keep-db     # keep the database afterwards
-    .venv/bin/python bench/reports.py --reuse-db    # use the kept database as is
+    .venv/bin/python bench/reports.py --reuse-db    # the kept one, + new migrations
     .venv/bin/python bench/reports.py --only city --runs 9
     .venv/bin/python bench/reports.py --live        # the overviews also counted live
     .venv/bin/python bench/reports.py --jit on      # with PostgreSQL's JIT
@@ -48,12 +48,19 @@ a check that the page shows exactly the raw SQL's numbers (the view's
 template context is captured on one extra request) and that the exports hold
 exactly its rows.
 
+The small pages (a unit's overview and people list) are also requested with
+nothing in scope (the items' querysets emptied, so no data query is sent),
+interleaved with the real requests: the fixed cost of a report request
+(session, user, scope, unit, audit row, form, base template), and what the
+page costs beyond it beside its raw SQL.
+
 Goal: every page within 2x of its raw SQL, the city under 500 ms. A page
 over either has its slowest queries EXPLAIN ANALYZEd into
 `bench/results/reports-explain-<page>.txt`; `--profile PAGE` prints a
-cProfile of one request. The big overviews read precomputed counts
-(materialized views, `learners.reports.PrecomputedCounts`) that Celery beat
-refreshes every 5 minutes; the benchmark refreshes them after preparing the
+cProfile of one request and the queries of another with their times. The
+big overviews read precomputed counts (materialized views,
+`learners.reports.PrecomputedCounts`) that Celery beat refreshes every 5
+minutes; the benchmark refreshes them after preparing the
 database (timed) and again before an overview page when they are older than
 5 minutes. `--live` measures the overview pages again counting live (as when
 the counts are stale). `--jit on` runs with PostgreSQL's JIT, which the
@@ -317,6 +324,9 @@ def prepare_database(args):
         if not database_exists(url) or not meta_path.exists():
             sys.exit("--reuse-db: no kept database (run once with --keep-db)")
         django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # migrations added since it was kept
         return json.loads(meta_path.read_text()), "reused the kept database"
     meta, why = dump_is_usable(args)
     if meta:
@@ -584,6 +594,7 @@ class Page:
     rows: int = 0
     notes: list = field(default_factory=list)
     source: str = ""  # an overview's figures: "precomputed" or "live"
+    floor: list = field(default_factory=list)  # samples with nothing in scope
 
     def stat(self, key):
         return median([getattr(s, key) for s in self.samples])
@@ -1107,10 +1118,13 @@ def explain(page, client, top=3):
 
 
 def profile(page, client):
+    """A cProfile of one request, then the queries of another (ms, SQL)."""
     profiler = cProfile.Profile()
     profiler.enable()
     request_once(client, page.url)
     profiler.disable()
+    queries = []
+    request_once(client, page.url, queries)
     path = RESULTS / f"reports-{page.name}.prof"
     profiler.dump_stats(path)
     for order in ("cumulative", "tottime"):
@@ -1120,6 +1134,9 @@ def profile(page, client):
         )
         print(f"\n--- cProfile of {page.name}, by {order} (full: {path}) ---")
         print(out.getvalue())
+    print(f"\n--- queries of {page.name}: {len(queries)} ---")
+    for ms, sql, _params in queries:
+        print(f"{ms:7.2f} ms  {' '.join(sql.split())[:400]}")
 
 
 # --- The precomputed counts ---------------------------------------------------------
@@ -1165,6 +1182,26 @@ def keep_counts_fresh():
 
 
 @contextmanager
+def nothing_in_scope():
+    """The same page with no item in scope: every query and template but the
+    data's (the items' querysets are empty, so Django sends no query for
+    them). What a report request costs whatever it reports: session, user,
+    scope, unit, audit row, form, base template and its navigation."""
+    from learners import report_views
+
+    real = report_views.current_items
+    with mock.patch.object(
+        report_views,
+        "current_items",
+        lambda *a, **k: real(*a, **k).filter(pk__in=[]),
+    ):
+        yield
+
+
+FLOOR_PAGES = ("overview_unit", "people_unit")
+
+
+@contextmanager
 def counting_live():
     """The overview as it is without fresh precomputed counts."""
     from learners.reports import PrecomputedCounts
@@ -1202,10 +1239,17 @@ def measure(page, clients, context, day, args):
         if page.kind in ("overview", "people"):
             request_once(client, page.url)  # warm-up (an export is its own)
         raw_once(statements)
+        floor = page.name.startswith(FLOOR_PAGES) and not page.name.endswith("_live")
+        if floor:
+            with nothing_in_scope():
+                request_once(client, page.url)  # warm-up
         for _ in range(runs):
             page.samples.append(request_once(client, page.url))
             ms, results = raw_once(statements)
             page.raw_ms.append(ms)
+            if floor:  # interleaved: the same load on the machine
+                with nothing_in_scope():
+                    page.floor.append(request_once(client, page.url))
         if page.kind == "overview":
             with captured_context() as seen:
                 request_once(client, page.url)
@@ -1231,6 +1275,15 @@ def measure(page, clients, context, day, args):
             p.stop()
     s = page
     ratio = s.ratio
+    if s.floor:
+        print(
+            f"  {'  the same, nothing in scope':<62} "
+            f"{median([f.ms for f in s.floor]):8.0f} ms  "
+            f"cpu {median([f.cpu_ms for f in s.floor]):6.0f}  "
+            f"sql {median([f.sql_ms for f in s.floor]):6.0f}  "
+            f"{median([f.queries for f in s.floor]):3.0f} q",
+            flush=True,
+        )
     print(
         f"  {s.label:<62} {s.stat('ms'):8.0f} ms  cpu {s.stat('cpu_ms'):6.0f}  "
         f"sql {s.stat('sql_ms'):6.0f}  {s.stat('queries'):3.0f} q  "
@@ -1258,6 +1311,18 @@ def count_rows(page, day):
         ]
     )
     return rows[0][0]
+
+
+def _floor_text(page):
+    floor = median([f.ms for f in page.floor])
+    beyond = page.stat("ms") - floor
+    return (
+        f"{page.label} {floor:.0f} ms (cpu "
+        f"{median([f.cpu_ms for f in page.floor]):.0f}, "
+        f"{median([f.queries for f in page.floor]):.0f} queries in "
+        f"{median([f.sql_ms for f in page.floor]):.0f} ms), beyond it {beyond:.0f} "
+        f"ms = {beyond / median(page.raw_ms):.1f}× raw"
+    )
 
 
 def table(pages):
@@ -1508,6 +1573,14 @@ def run(args, db_name, static):
             else "DIFFER on " + ", ".join(p.label for p in bad)
         ),
     ]
+    floors = [p for p in pages if p.floor]
+    if floors:
+        summary.append(
+            "- the same page with nothing in scope (the fixed cost of a report "
+            "request: session, user, scope, unit, audit row, form, base template; "
+            "no data query), and what the page costs beyond it beside its raw SQL: "
+            + "; ".join(_floor_text(p) for p in floors)
+        )
     summary.append(counts_line)
     report = "\n".join([header, "", table(pages), "", *summary])
     print("\n" + report)
@@ -1534,6 +1607,7 @@ def run(args, db_name, static):
                     "notes": p.notes,
                     "source": p.source,
                     "samples": [asdict(s) for s in p.samples],
+                    "floor": [asdict(s) for s in p.floor],
                     "raw_samples": p.raw_ms,
                 }
                 for p in pages

@@ -33,14 +33,20 @@ def scope_unit_paths(user, day=None):
     )
     if profile and profile.hr_role == StaffProfile.HrRole.CENTRAL:
         return None
-    paths = set(
-        OrgUnit.objects.filter(head=user, active=True).values_list("path", flat=True)
+    # The units they head and those delegated to them on `day`: one query.
+    headed = (
+        OrgUnit.objects.filter(head=user, active=True)
+        .order_by()
+        .values_list("path", flat=True)
     )
-    paths |= set(
+    delegated = (
         UnitDelegation.objects.filter(
             delegate=user, valid_from__lte=day, valid_until__gte=day
-        ).values_list("unit__path", flat=True)
+        )
+        .order_by()
+        .values_list("unit__path", flat=True)
     )
+    paths = set(headed.union(delegated, all=True))
     if (
         profile
         and profile.hr_role == StaffProfile.HrRole.COORDINATOR

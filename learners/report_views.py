@@ -9,16 +9,21 @@ HTML, CSV and XLSX alike. Every view and export is written to the audit log.
 import csv
 import io
 import tempfile
+from typing import NamedTuple
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
+from django.db.models.expressions import RawSQL
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.models import Page
 
 from courses.models import CoursePage
 
@@ -35,7 +40,9 @@ from .progress import course_progress_for
 from .querysets import _subtree_of, scope_unit_paths
 from .reports import (
     COLUMNS,
+    PRECOMPUTED_MIN_UNITS,
     STATUSES,
+    Cell,
     Filters,
     PrecomputedCounts,
     current_items,
@@ -77,13 +84,52 @@ COLUMN_LABELS = {
 }
 
 
+def _attrs_html(attrs):
+    """django/forms/widgets/attrs.html"""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class _Select(forms.Select):
+    """A select whose HTML is written here, exactly as Django's select.html
+    and select_option.html write it (the course list can have a couple of
+    hundred options, each an include in the template; the option template's
+    final newline included)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{conditional_escape(widget["name"])}"']
+        parts.append(_attrs_html(widget["attrs"]) + ">")
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in group_choices:
+                parts.append(
+                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                    f"{_attrs_html(option['attrs'])}>"
+                    f"{conditional_escape(option['label'])}</option>\n"
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - escaped above
+
+
 class ReportFilterForm(forms.Form):
     kurs = forms.TypedChoiceField(
-        label=gettext_lazy("Course"), required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Course"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=_Select,
     )
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
+        widget=_Select,
         choices=[("", gettext_lazy("All")), *STATUS_LABELS.items()],
     )
     befattning = forms.CharField(
@@ -104,6 +150,7 @@ class ReportFilterForm(forms.Form):
     sortering = forms.ChoiceField(
         label=gettext_lazy("Sort by"),
         required=False,
+        widget=_Select,
         choices=[
             ("name", gettext_lazy("Name")),
             ("unit", gettext_lazy("Unit")),
@@ -159,25 +206,91 @@ def _scope(request):
 
 
 def _unit_in_scope(paths, unit_id):
-    unit = OrgUnit.objects.filter(pk=unit_id).first()
+    """The unit, or 404 when it is not in the scope under `paths`. Read in
+    one query with its ancestors (the breadcrumbs), kept as `unit.lineage`."""
+    lineage = list(
+        OrgUnit.objects.filter(
+            # The path prefixes of the unit asked for: itself and its
+            # ancestors. Constant SQL; the values are bound parameters.
+            path__in=RawSQL(  # noqa: S611
+                "SELECT substr(t.path, 1, n * %s) "  # noqa: S608
+                f"FROM {OrgUnit._meta.db_table} t, generate_series(1, t.depth) n "
+                "WHERE t.id = %s",
+                (OrgUnit.steplen, unit_id),
+            )
+        ).order_by("depth")
+    )
+    unit = lineage[-1] if lineage and lineage[-1].pk == unit_id else None
     if unit is None or (
         paths is not None and not any(unit.path.startswith(p) for p in paths)
     ):
         raise Http404
+    unit.lineage = lineage[:-1]
     return unit
+
+
+class Course(NamedTuple):
+    """A course as the reports show it: its id and title (a page instance
+    costs more to build than the reports use of it)."""
+
+    pk: int
+    title: str
 
 
 def _courses_in(items):
     """The courses with at least one item in scope: one EXISTS probe per
     course, which stops at its first item (reading every item in scope for
     its course took 0.7 s for the city)."""
-    return list(
-        CoursePage.objects.filter(
+    return [
+        Course(*values)
+        for values in CoursePage.objects.filter(
             Exists(items.filter(course_id=OuterRef("pk")).order_by())
         )
         .order_by("title")
-        .only("title")
-    )
+        .values_list("pk", "title")
+    ]
+
+
+def _courses_by_id(course_ids):
+    """The courses with these ids (of course pages: the items' courses), in
+    the order `_courses_in` gives. The title is the page's: no join to the
+    course page table."""
+    if not course_ids:
+        return []
+    return [
+        Course(*values)
+        for values in Page.objects.filter(pk__in=list(course_ids))
+        .order_by("title")
+        .values_list("pk", "title")
+    ]
+
+
+# The filters that narrow the items beyond a course (an empty value narrows
+# nothing); and with the course and status, those of the people list.
+ITEM_FILTERS = ("befattning", "fran", "till")
+PEOPLE_NARROWING = (*ITEM_FILTERS, "kurs", "status")
+
+
+def _one_course(rows, by_course, course_id):
+    """The matrix of every course cut to one: what `matrix()` counts over
+    that course's items (each row's total is then its one cell)."""
+    for row in rows:
+        cell = row.cells.get(course_id)
+        row.cells = {course_id: cell} if cell is not None else {}
+        row.total = Cell()
+        if cell is not None:
+            row.total.add(cell)
+    grand = Cell()
+    if course_id in by_course:
+        grand.add(by_course[course_id])
+        by_course = {course_id: by_course[course_id]}
+    else:
+        by_course = {}
+    return rows, by_course, grand
+
+
+def _narrows(data, names):
+    return any(data.get(name) for name in names)
 
 
 def _audit(request, action, paths, unit, filters, **extra):
@@ -222,23 +335,47 @@ def overview(request, unit_id=None):
     # Within the unit from the start: the courses offered are its courses,
     # and no query reads the rest of the scope (the benchmark's HR unit page).
     items = current_items(scope, today)
-    courses = _courses_in(items)
-    form = ReportFilterForm(request.GET, courses)
-    filters = form.filters()
-    # A big scope reads the precomputed counts when they are fresh; the whole
-    # page then does (matrix, goals, trend), so its figures agree.
-    counts = PrecomputedCounts.for_page(scope, filters, now)
-    filtered = Filters(
-        course_id=filters.course_id,
-        due_from=filters.due_from,
-        due_until=filters.due_until,
-        job_title=filters.job_title,
-    ).apply(items)
+    subtree = None  # the unit's subtree: its size and the matrix's paths
     if unit is not None:
-        children = list(unit.get_children().order_by("name"))
+        # In the database's order by name, as `get_children()` gave them.
+        subtree = list(
+            OrgUnit.objects.filter(path__startswith=unit.path).order_by("name")
+        )
+        children = [u for u in subtree if u.depth == unit.depth + 1]
         levels = {unit.depth + 1: [unit, *children]}
     else:
         levels = _top_levels(paths)
+    # A big scope reads the precomputed counts when they are fresh; the whole
+    # page then does (matrix, goals, trend), so its figures agree. Whether it
+    # may depends only on the job-title and due-date filters.
+    # Counted live without those filters, one query counts every item in scope
+    # per unit and course ("every_course"): its courses are the course list,
+    # without a probe that reads every item once more, and a course filter
+    # picks that course's counts from it — for a small scope; in a big one,
+    # counting every course costs more than the probe saves. Otherwise the
+    # courses come first (the form checks the course filter against them).
+    units = len(subtree) if subtree is not None else None
+    small = units is not None and units < PRECOMPUTED_MIN_UNITS
+    counts, checked = None, False
+    if not _narrows(request.GET, ITEM_FILTERS) and (
+        small or not request.GET.get("kurs")
+    ):
+        counts, checked = PrecomputedCounts.for_page(scope, Filters(), now, units), True
+    every_course = checked and counts is None
+    if every_course:
+        courses = form = filters = None
+    else:
+        courses = _courses_in(items)
+        form = ReportFilterForm(request.GET, courses)
+        filters = form.filters()
+        if not checked:
+            counts = PrecomputedCounts.for_page(scope, filters, now, units)
+        filtered = Filters(
+            course_id=filters.course_id,
+            due_from=filters.due_from,
+            due_until=filters.due_until,
+            job_title=filters.job_title,
+        ).apply(items)
     rows, by_course, grand = [], {}, None
     for depth, level_units in sorted(levels.items()):
         length = depth * OrgUnit.steplen
@@ -248,7 +385,12 @@ def overview(request, unit_id=None):
             )
         else:
             level_rows, level_courses, level_total = matrix(
-                filtered, level_units, length, today
+                items if every_course else filtered,
+                level_units,
+                length,
+                today,
+                # The unit and its children: their subtrees are the unit's.
+                unit_paths={u.pk: u.path for u in subtree} if subtree else None,
             )
         rows += level_rows
         for course_id, cell in level_courses.items():
@@ -257,6 +399,15 @@ def overview(request, unit_id=None):
             grand = level_total
         else:
             grand.add(level_total)
+    if every_course:
+        # Every item in scope is under one of the levels' units, so the
+        # matrix's courses are exactly those with an item in scope.
+        courses = _courses_by_id(by_course)
+        form = ReportFilterForm(request.GET, courses)
+        filters = form.filters()
+        if filters.course_id:
+            rows, by_course, grand = _one_course(rows, by_course, filters.course_id)
+        filtered = Filters(course_id=filters.course_id).apply(items)
     if unit is not None and rows:
         rows[0].label = _("%(unit)s itself") % {"unit": unit.name}
     shown = [c for c in courses if not filters.course_id or c.pk == filters.course_id]
@@ -313,7 +464,13 @@ def overview(request, unit_id=None):
 def _goals(paths, unit):
     """The goals set for this part of the organisation (at the top: every
     goal within the viewer's scope)."""
-    goals = ReportGoal.objects.select_related("course", "unit").order_by("deadline")
+    # The course's title only: a course page instance (select_related) cost
+    # more to build than the rest of the query.
+    goals = (
+        ReportGoal.objects.select_related("unit")
+        .annotate(course_title=F("course__title"))
+        .order_by("deadline")
+    )
     if unit is not None:
         goals = goals.filter(unit=unit)
     elif paths is not None:
@@ -350,9 +507,12 @@ def _chart(points):
 def _ancestors_in_scope(unit, paths):
     if unit is None:
         return []
+    ancestors = getattr(unit, "lineage", None)
+    if ancestors is None:
+        ancestors = unit.get_ancestors()
     return [
         ancestor
-        for ancestor in unit.get_ancestors()
+        for ancestor in ancestors
         if paths is None or any(ancestor.path.startswith(p) for p in paths)
     ]
 
@@ -365,7 +525,21 @@ def people(request, unit_id):
     today = timezone.localdate()
     unit = _unit_in_scope(paths, unit_id)
     items = current_items([unit.path], today)  # the unit is within the scope
-    courses = _courses_in(items)
+    count = None
+    if _narrows(request.GET, PEOPLE_NARROWING):
+        courses = _courses_in(items)
+    else:
+        # No filter narrows the items: one pass over them gives both the
+        # courses in the unit and the number of rows (the probe and a COUNT
+        # read every item each).
+        per_course = dict(
+            items.order_by()
+            .values("course_id")
+            .annotate(n=Count("pk"))
+            .values_list("course_id", "n")
+        )
+        courses = _courses_by_id(per_course)
+        count = sum(per_course.values())
     form = ReportFilterForm(request.GET, courses)
     filters = form.filters(unit=unit)
     rows = people_rows(items, filters)
@@ -381,7 +555,10 @@ def people(request, unit_id):
             format=export,
         )
         return (_csv if export == "csv" else _xlsx)(rows, unit, today)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("sida"))
+    paginator = Paginator(rows, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # counted above: no COUNT query
+    page = paginator.get_page(request.GET.get("sida"))
     _audit(request, AuditEvent.Action.VIEW_REPORT, paths, unit, filters, view="people")
     query = request.GET.copy()
     query.pop("sida", None)

@@ -148,19 +148,22 @@ def _roll_up(grouped, level_units, key):
     return list(rows.values()), by_course, grand
 
 
-def matrix(items, level_units, prefix_length, day):
+def matrix(items, level_units, prefix_length, day, unit_paths=None):
     """Unit × course, counted live: `level_units` are the rows (one level of
     the tree), each rolled up over its subtree; `prefix_length` is the length
     of their paths. Returns (rows, totals by course, grand total).
 
-    Two queries: the units under the level (id → path), and the counts
+    Two queries: the units under the level (id → path; none if the caller
+    has them: `unit_paths`, every unit under `level_units`), and the counts
     grouped by the person's unit id — a hash aggregate on integers, where
     grouping by a path prefix sorted every item (on disk at city scale)."""
-    paths = dict(
-        OrgUnit.objects.filter(_subtree_of([unit.path for unit in level_units]))
-        .order_by()
-        .values_list("pk", "path")
-    )
+    paths = unit_paths
+    if paths is None:
+        paths = dict(
+            OrgUnit.objects.filter(_subtree_of([unit.path for unit in level_units]))
+            .order_by()
+            .values_list("pk", "path")
+        )
     grouped = (
         items.values("person__staff_profile__unit_id", "course_id")
         .annotate(**_counts(day))
@@ -422,15 +425,18 @@ class PrecomputedCounts:
     as_of: object
 
     @staticmethod
-    def for_page(paths, filters, now=None):
+    def for_page(paths, filters, now=None, units=None):
         """The precomputed counts, if a page of the scope under `paths` (None:
         the city) with `filters` may use them: on PostgreSQL, refreshed within
         COUNTS_MAX_AGE, a scope of at least PRECOMPUTED_MIN_UNITS units, and
         no filter the counts do not carry (job title, due dates). Else None:
-        count live. One query."""
+        count live. One query; none for a scope the caller knows (`units`:
+        how many units are under `paths`) to be too small."""
         if connection.vendor != "postgresql":
             return None
         if filters.job_title or filters.due_from or filters.due_until:
+            return None
+        if units is not None and units < PRECOMPUTED_MIN_UNITS:
             return None
         now = now or timezone.now()
         if paths is None:

@@ -1,5 +1,10 @@
+from datetime import date, datetime
+
 from django import template
-from django.utils.html import escape
+from django.template.defaultfilters import date as date_filter
+from django.urls import reverse
+from django.utils.dateformat import format as format_date
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -63,3 +68,54 @@ def report_cells(cells, courses):
     return mark_safe(  # noqa: S308 - numbers and escaped translations only
         "".join(f"<td>{writer.html(cells.get(c.pk))}</td>" for c in courses)
     )
+
+
+def _day(value):
+    """`value|date:"Y-m-d"|default:""`, as the template wrote it."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return format_date(value, "Y-m-d")
+    return date_filter(value, "Y-m-d") or ""
+
+
+_PLACEHOLDER_ID = 987654321
+_TEXT_KEYS = (
+    "employee_number",
+    "last_name",
+    "first_name",
+    "unit",
+    "job_title",
+    "course",
+    "status",
+)
+
+
+@register.simple_tag
+def people_rows(rows):
+    """The people list's `<tr>`s (rows from `display_row`), in one tag: the
+    same markup as a template loop, without a variable lookup, a `{% url %}`
+    and three filters per cell (50 rows: most of the page's rendering). Every
+    text is escaped; the link is reversed once."""
+    link = reverse("learners:report_person", args=[_PLACEHOLDER_ID])
+    parts = []
+    for row in rows:
+        # As `{{ row.x }}` renders: escaped, None as "None".
+        cells = [conditional_escape(row[key]) for key in _TEXT_KEYS]
+        number, last, first, unit, job, course, status = cells
+        href = escape(link.replace(str(_PLACEHOLDER_ID), str(int(row["profile_id"]))))
+        parts.append(
+            "\n        <tr>"
+            f"\n            <td>{number}</td>"
+            f'\n            <th scope="row"><a href="{href}">{last}</a></th>'
+            f"\n            <td>{first}</td>"
+            f"\n            <td>{unit}</td>"
+            f"\n            <td>{job}</td>"
+            f"\n            <td>{course}</td>"
+            f"\n            <td>{status}</td>"
+            f"\n            <td>{_day(row['due_date'])}</td>"
+            f"\n            <td>{_day(row['completed_at'])}</td>"
+            f"\n            <td>{_day(row['valid_until'])}</td>"
+            "\n        </tr>\n    "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above

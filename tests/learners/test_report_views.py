@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django import forms
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
@@ -19,6 +21,8 @@ from learners.models import (
     StaffProfile,
     UnitDelegation,
 )
+from learners.report_views import _courses_in, _Select
+from learners.reports import Filters, current_items, matrix
 from tests.factories import UserFactory, make_course, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -214,13 +218,16 @@ def test_queries_do_not_grow_with_people_or_units(
         make_unit(f"A1-{n}", parent=OrgUnit.objects.get(pk=org["a1"].pk))
     add_people(org, org["a1"], people, "p")
     client.force_login(hr)
-    # The overview: whether precomputed counts may be used (one query), and
-    # counting live, the units under the level (one query) beside the counts.
-    with django_assert_max_num_queries(19):
-        client.get(reverse("learners:report_unit", args=[org["a"].pk]))
-    with django_assert_max_num_queries(19):
-        client.get(reverse("learners:report_unit", args=[org["a1"].pk]))
+    # The overview of a unit: the unit with its ancestors (one query), its
+    # subtree (one: too small for the precomputed counts, so no query asks),
+    # the counts of every course (one), their titles (one), a query per goal.
     with django_assert_max_num_queries(16):
+        client.get(reverse("learners:report_unit", args=[org["a"].pk]))
+    with django_assert_max_num_queries(13):
+        client.get(reverse("learners:report_unit", args=[org["a1"].pk]))
+    # The people: the courses and the number of rows in one query, the titles,
+    # the page of rows.
+    with django_assert_max_num_queries(12):
         client.get(reverse("learners:report_people", args=[org["a"].pk]))
 
 
@@ -420,3 +427,131 @@ def test_a_report_cell_reads_as_the_template_did():
         '<span class="report-cell__detail">2 av 2</span></span></td>'
     )
     assert report_cell(None) == report_cell(Cell()) == "–"
+
+
+def _numbers(rows, by_course, grand):
+    def cell(c):
+        return None if c is None else (c.total, c.completed, c.overdue, c.exempt)
+
+    return (
+        [
+            (row.label, cell(row.total), {k: cell(v) for k, v in row.cells.items()})
+            for row in rows
+        ],
+        {k: cell(v) for k, v in by_course.items()},
+        cell(grand),
+    )
+
+
+def test_a_course_filter_counts_as_one_course_matrix(client, org, hr):
+    # A small unit counts every course in one query and picks the course
+    # from it: the same figures as counting that course's items alone.
+    add_people(org, org["a1"], 3, "a1-", state="completed")
+    add_people(org, org["a"], 2, "a-", overdue=True)
+    course = org["courses"][1]
+    Assignment.objects.filter(person__username="a1-0", course=course).update(
+        state="open", completed_at=None
+    )
+    client.force_login(hr)
+    unit = OrgUnit.objects.get(pk=org["a"].pk)
+    url = reverse("learners:report_unit", args=[unit.pk])
+    page = client.get(url, {"kurs": course.pk}).context
+    today = timezone.localdate()
+    items = Filters(course_id=course.pk).apply(current_items([unit.path], today))
+    rows, by_course, grand = matrix(
+        items,
+        [unit, *unit.get_children().order_by("name")],
+        (unit.depth + 1) * OrgUnit.steplen,
+        today,
+    )
+    rows = [row for row in rows if row.total.total or row.unit == unit]
+    rows[0].label = page["rows"][0].label
+    assert _numbers(page["rows"], page["by_course"], page["grand"]) == _numbers(
+        rows, by_course, grand
+    )
+    assert [c.pk for c in page["courses"]] == [course.pk]
+    # The choices are every course in the unit, as the probe finds them.
+    assert [pk for pk, _t in page["form"].fields["kurs"].choices[1:]] == [
+        c.pk for c in _courses_in(current_items([unit.path], today))
+    ]
+    # A course outside the unit is an error and counts every course.
+    other = make_course(org["courses"][0].get_parent(), lessons=1, title="Annan")
+    page = client.get(url, {"kurs": other.pk}).context
+    assert "kurs" in page["form"].errors
+    assert len(page["courses"]) == 2
+    assert page["grand"].total == 10
+
+
+def test_people_count_and_courses_without_filters(client, org, hr):
+    add_people(org, org["a1"], 3, "a1-")
+    client.force_login(hr)
+    unit = OrgUnit.objects.get(pk=org["a"].pk)
+    page = client.get(reverse("learners:report_people", args=[unit.pk])).context
+    items = current_items([unit.path], timezone.localdate())
+    assert page["page"].paginator.count == items.count() == 6
+    assert [pk for pk, _t in page["form"].fields["kurs"].choices[1:]] == [
+        c.pk for c in _courses_in(items)
+    ]
+
+
+def test_the_select_is_djangos():
+    choices = [
+        ("", "All"),
+        (1, "Kurs <1> & “två”"),
+        ("Group", [(2, "B"), (3, "C")]),
+        (4, "D"),
+    ]
+    for value in ("", "1", "3", None, ["1", "4"]):
+        for attrs in (None, {"aria-invalid": "true", "aria-describedby": "x y"}):
+            ours = _Select(choices=choices).render("kurs", value, attrs)
+            theirs = forms.Select(choices=choices).render("kurs", value, attrs)
+            assert ours == theirs
+
+
+def test_people_rows_tag_writes_what_the_loop_wrote():
+    loop = Template(
+        "{% for row in rows %}\n        <tr>\n"
+        "            <td>{{ row.employee_number }}</td>\n"
+        '            <th scope="row"><a href="{% url \'learners:report_person\' '
+        'row.profile_id %}">{{ row.last_name }}</a></th>\n'
+        "            <td>{{ row.first_name }}</td>\n"
+        "            <td>{{ row.unit }}</td>\n"
+        "            <td>{{ row.job_title }}</td>\n"
+        "            <td>{{ row.course }}</td>\n"
+        "            <td>{{ row.status }}</td>\n"
+        '            <td>{{ row.due_date|date:"Y-m-d"|default:"" }}</td>\n'
+        '            <td>{{ row.completed_at|date:"Y-m-d"|default:"" }}</td>\n'
+        '            <td>{{ row.valid_until|date:"Y-m-d"|default:"" }}</td>\n'
+        "        </tr>\n    {% endfor %}"
+    )
+    tag = Template("{% load report_tags %}{% people_rows rows %}")
+    rows = [
+        {
+            "employee_number": "E<1>",
+            "last_name": "O'Brien & Söner",
+            "first_name": '"Å"',
+            "unit": "Enhet <b>",
+            "job_title": None,
+            "course": "Kurs",
+            "status": "Overdue",
+            "due_date": date(2026, 3, 1),
+            "completed_at": None,
+            "valid_until": date(999, 1, 2),
+            "profile_id": 7,
+        },
+        {
+            "employee_number": "2",
+            "last_name": "B",
+            "first_name": "",
+            "unit": "U",
+            "job_title": "",
+            "course": "K",
+            "status": "Completed",
+            "due_date": None,
+            "completed_at": date(2026, 1, 31),
+            "valid_until": None,
+            "profile_id": 12345,
+        },
+    ]
+    context = Context({"rows": rows})
+    assert tag.render(context) == loop.render(context)
