@@ -51,22 +51,8 @@ def _progress(row):
 
 
 def _attempts(attempt):
-    raw = {item["id"]: item for item in attempt.questions or []}
-    responses = {response.question_id: response for response in attempt.responses.all()}
     learner = attempt.enrolment.learner_id
-    return [
-        *(
-            (
-                statements.question_answered(
-                    attempt, responses[entry["id"]], raw.get(entry["id"])
-                ),
-                learner,
-            )
-            for entry in attempt.presentation
-            if entry["id"] in responses
-        ),
-        (statements.quiz_graded(attempt), learner),
-    ]
+    return [(statement, learner) for statement in statements.graded_attempt(attempt)]
 
 
 def _certificates(certificate):

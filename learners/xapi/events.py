@@ -66,16 +66,7 @@ def course_completed(enrolment):
 
 def quiz_graded(attempt):
     """Each answer, then passed or failed."""
-    raw = {item["id"]: item for item in attempt.questions or []}
-    responses = {response.question_id: response for response in attempt.responses.all()}
-    answered = [
-        statements.question_answered(
-            attempt, responses[entry["id"]], raw.get(entry["id"])
-        )
-        for entry in attempt.presentation
-        if entry["id"] in responses
-    ]
-    record([*answered, statements.quiz_graded(attempt)], attempt.enrolment.learner_id)
+    record(statements.graded_attempt(attempt), attempt.enrolment.learner_id)
 
 
 def certificate_earned(certificate):

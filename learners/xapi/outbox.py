@@ -199,12 +199,3 @@ def requeue(deliveries):
     )
     transaction.on_commit(schedule_flush, robust=True)
     return count
-
-
-def backlog(destination):
-    """(pending count, the oldest pending statement's time or None)."""
-    pending = StatementDelivery.objects.filter(
-        destination=destination, state=StatementDelivery.State.PENDING
-    )
-    oldest = pending.order_by("created_at").values_list("created_at", flat=True)
-    return pending.count(), oldest.first()

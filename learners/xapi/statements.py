@@ -363,3 +363,15 @@ def certificate_earned(certificate) -> dict:
         context(enrolment, parents=[course]),
         {"extensions": extensions} if extensions else None,
     )
+
+
+def graded_attempt(attempt) -> list[dict]:
+    """Everything a graded attempt says: each answer, then passed or failed."""
+    raw = {item["id"]: item for item in attempt.questions or []}
+    responses = {response.question_id: response for response in attempt.responses.all()}
+    answered = [
+        question_answered(attempt, responses[entry["id"]], raw.get(entry["id"]))
+        for entry in attempt.presentation
+        if entry["id"] in responses
+    ]
+    return [*answered, quiz_graded(attempt)]

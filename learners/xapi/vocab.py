@@ -1,8 +1,6 @@
 """The IRIs we use: ADL's verbs and activity types, cmi5's extensions where
 they exist, and the display names in Swedish and English."""
 
-from django.utils.translation import gettext_lazy as _
-
 ADL_VERB = "http://adlnet.gov/expapi/verbs/"
 ADL_ACTIVITY = "http://adlnet.gov/expapi/activities/"
 
@@ -18,18 +16,6 @@ VERBS = {
     # ADL has no verb for receiving a credential; the Tin Can registry's
     # "earned" is the one LRS dashboards know.
     "earned": ("http://id.tincanapi.com/verb/earned", "erhöll", "earned"),
-}
-
-# The verbs' names for the admin's lists (the payload carries its own).
-VERB_LABELS = {
-    "registered": _("registered"),
-    "launched": _("launched"),
-    "experienced": _("experienced"),
-    "completed": _("completed"),
-    "answered": _("answered"),
-    "passed": _("passed"),
-    "failed": _("failed"),
-    "earned": _("earned"),
 }
 
 ACTIVITY_TYPES = {
