@@ -37,39 +37,33 @@ reset before each step). Results are printed as a table and written to
 """
 
 import argparse
-import cProfile
-import gc
-import io
 import json
 import os
-import pstats
-import re
 import secrets
 import shutil
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/, for common
+
+import common
+from common import (
+    BENCH,
+    Step,
+    drop_database,
+    flush_broker,
+    recreate_database,
+)
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/kompetens_bench_assign"
-os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
-os.environ.setdefault("SECRET_KEY", "bench-not-secret-" + secrets.token_hex(8))
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-_WORK = tempfile.mkdtemp(prefix="kompetens-bench-assign.")
-for _name in ("KOMPETENS_VAR_DIR", "MEDIA_ROOT", "STATIC_ROOT"):
-    os.environ.setdefault(_name, os.path.join(_WORK, _name.lower()))
+_WORK = common.set_up_environment(
+    database_url=DEFAULT_DB,
+    redis_url="redis://127.0.0.1:6379/12",
+    work_prefix="kompetens-bench-assign.",
+)
 
 import assign_data  # noqa: E402
 
@@ -79,150 +73,26 @@ RESULTS = BENCH / "results"
 # --- Measuring ---------------------------------------------------------------------
 
 
-def _status_kb(key):
-    try:
-        with open("/proc/self/status") as f:
-            match = re.search(rf"^{key}:\s+(\d+) kB", f.read(), re.M)
-        return int(match.group(1)) if match else None
-    except OSError:
-        return None
-
-
-def _reset_peak():
-    """Reset the kernel's peak-RSS mark (VmHWM) for this process (Linux ≥ 4.0)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-@dataclass
-class Step:
-    name: str
-    label: str
-    seconds: float = 0.0
-    sql_seconds: float = 0.0
-    queries: int = 0
-    writes: int = 0
-    rss_before_mb: float = 0.0
-    peak_rss_mb: float = 0.0
-    result: str = ""
-    details: dict = field(default_factory=dict)
-    error: str = ""
-
-
 STEPS: list[Step] = []
 PROFILE: set = set()
 
 
-@contextmanager
 def measured(name, label):
     """Time a step: wall clock, SQL time and count, writes, peak RSS."""
-    from django.db import connection
-
-    step = Step(name, label)
-    gc.collect()
-    exact_peak = _reset_peak()
-    step.rss_before_mb = (_status_kb("VmRSS") or 0) / 1024
-    writes = ("INSERT", "UPDATE", "DELETE")
-
-    def wrapper(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            step.sql_seconds += time.perf_counter() - started
-            step.queries += 1
-            if sql.lstrip()[:6].upper() in writes:
-                step.writes += 1
-
-    profiler = cProfile.Profile() if name in PROFILE else None
-    started = time.perf_counter()
-    try:
-        with connection.execute_wrapper(wrapper):
-            if profiler:
-                profiler.enable()
-            try:
-                yield step
-            finally:
-                if profiler:
-                    profiler.disable()
-    except Exception as error:  # noqa: BLE001 - report it and carry on
-        import traceback
-
-        step.error = f"{type(error).__name__}: {error}"
-        step.details["traceback"] = traceback.format_exc()
-        print(f"\n!! {label}: {step.error}\n{step.details['traceback']}", flush=True)
-    finally:
-        step.seconds = time.perf_counter() - started
-        peak = _status_kb("VmHWM")
-        if not exact_peak:  # whole-process peak only
-            import resource
-
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        step.peak_rss_mb = (peak or 0) / 1024
-        STEPS.append(step)
-        print(
-            f"  {label:<58} {step.seconds:7.1f} s  {step.queries:7,} q  "
-            f"{step.writes:6,} w  {step.peak_rss_mb:6.0f} MB  {step.result}",
-            flush=True,
-        )
-        if profiler:
-            _print_profile(profiler, name)
+    return common.measured(
+        name,
+        label,
+        steps=STEPS,
+        profile=PROFILE,
+        print_profile=_print_profile,
+        widths=(7, 6, 6),
+    )
 
 
 def _print_profile(profiler, name):
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"assignments-{name}.prof"
-    profiler.dump_stats(path)
-    for order in ("cumulative", "tottime"):
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
-        stats.print_stats(30)
-        print(f"\n--- cProfile of {name}, by {order} (full: {path}) ---")
-        print(out.getvalue())
-
-
-# --- The database ------------------------------------------------------------------
-
-
-def recreate_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("kompetens_bench"):
-        sys.exit(f"Refusing to drop {name!r}: its name must start with kompetens_bench")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def drop_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(
-        parts._replace(path="/postgres").geturl(), autocommit=True
-    ) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def flush_broker():
-    import redis
-
-    url = os.environ["REDIS_URL"]
-    client = redis.Redis.from_url(url)
-    queued = sum(
-        client.llen(key) for key in client.keys("*") if client.type(key) == b"list"
-    )
-    client.flushdb()
-    return queued
+    common.print_profile(profiler, name, path, lines=30, strip_dirs=True)
 
 
 # --- Steps -------------------------------------------------------------------------

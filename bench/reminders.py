@@ -66,51 +66,51 @@ in-process send). Results: `bench/results/reminders-latest.md` and `.json`.
 """
 
 import argparse
-import cProfile
 import gc
-import hashlib
-import io
 import json
 import os
-import pstats
 import random
 import re
-import secrets
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from contextlib import suppress
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/, for common
+
+import common
+from common import (
+    BENCH,
+    ROOT,
+    Step,
+    drop_database,
+    dump_paths,
+    migration_files,
+    pg_dump,
+    pg_restore,
+    recreate_database,
+    sha256_file,
+)
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/kompetens_bench_remind"
-os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
-os.environ.setdefault("SECRET_KEY", "bench-not-secret-" + secrets.token_hex(8))
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("SITE_URL", "https://kompetens.stad.example.se")
-_WORK = tempfile.mkdtemp(prefix="kompetens-bench-remind.")
-for _name in ("KOMPETENS_VAR_DIR", "MEDIA_ROOT", "STATIC_ROOT"):
-    os.environ.setdefault(_name, os.path.join(_WORK, _name.lower()))
+_WORK = common.set_up_environment(
+    database_url=DEFAULT_DB,
+    redis_url="redis://127.0.0.1:6379/9",
+    work_prefix="kompetens-bench-remind.",
+    site_url="https://kompetens.stad.example.se",
+)
 
 import assign_data  # noqa: E402
 import assignments  # noqa: E402  (the #4 seeding: imported, not copied)
 import cpu_time  # noqa: E402
-from assignments import _reset_peak, _status_kb  # noqa: E402
 
 RESULTS = BENCH / "results"
 EVERYONE_COURSE = "Informationssäkerhet för medarbetare"
@@ -118,25 +118,10 @@ WHOLE_DAY = (dtime(0, 0), dtime(23, 59, 59, 999999))
 UNLIMITED = 1_000_000
 # What the seeded dump depends on: when one of these changes, seed again.
 SEED_SOURCES = [BENCH / "assign_data.py", BENCH / "assignments.py"]
-PROJECT_APPS = ("cms", "courses", "learners")
+DUMP_PREFIX = "remind"  # bench/results/remind-seed-*.dump
 
 
 # --- Measuring ---------------------------------------------------------------------
-
-
-@dataclass
-class Step:
-    name: str
-    label: str
-    seconds: float = 0.0
-    sql_seconds: float = 0.0
-    queries: int = 0
-    writes: int = 0
-    rss_before_mb: float = 0.0
-    peak_rss_mb: float = 0.0
-    result: str = ""
-    details: dict = field(default_factory=dict)
-    error: str = ""
 
 
 STEPS: list[Step] = []
@@ -145,72 +130,23 @@ DELIVERIES: list[dict] = []
 BACKLOG: list[dict] = []
 
 
-@contextmanager
 def measured(name, label):
     """Wall clock, SQL time and count, writes, peak RSS of a step; an error is
     reported and the run goes on."""
-    from django.db import connection
-
-    step = Step(name, label)
-    gc.collect()
-    exact_peak = _reset_peak()
-    step.rss_before_mb = (_status_kb("VmRSS") or 0) / 1024
-    writes = ("INSERT", "UPDATE", "DELETE")
-
-    def wrapper(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            step.sql_seconds += time.perf_counter() - started
-            step.queries += 1
-            if sql.lstrip()[:6].upper() in writes:
-                step.writes += 1
-
-    profiler = cProfile.Profile() if name in PROFILE else None
-    started = time.perf_counter()
-    try:
-        with connection.execute_wrapper(wrapper):
-            if profiler:
-                profiler.enable()
-            try:
-                yield step
-            finally:
-                if profiler:
-                    profiler.disable()
-    except Exception as error:  # noqa: BLE001 - report it and carry on
-        import traceback
-
-        step.error = f"{type(error).__name__}: {error}"
-        step.details["traceback"] = traceback.format_exc()
-        print(f"\n!! {label}: {step.error}\n{step.details['traceback']}", flush=True)
-    finally:
-        step.seconds = time.perf_counter() - started
-        peak = _status_kb("VmHWM")
-        if not exact_peak:
-            import resource
-
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        step.peak_rss_mb = (peak or 0) / 1024
-        STEPS.append(step)
-        print(
-            f"  {label:<58} {step.seconds:7.1f} s  {step.queries:6,} q  "
-            f"{step.writes:5,} w  {step.peak_rss_mb:5.0f} MB  {step.result}",
-            flush=True,
-        )
-        if profiler:
-            print_profile(profiler, name)
+    return common.measured(
+        name,
+        label,
+        steps=STEPS,
+        profile=PROFILE,
+        print_profile=print_profile,
+        widths=(6, 5, 5),
+    )
 
 
 def print_profile(profiler, name):
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"reminders-{name}.prof"
-    profiler.dump_stats(path)
-    for order in ("cumulative", "tottime"):
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(35)
-        print(f"\n--- cProfile of {name}, by {order} (full: {path}) ---")
-        print(out.getvalue())
+    common.print_profile(profiler, name, path, lines=35, strip_dirs=False)
 
 
 # --- The local SMTP server ---------------------------------------------------------
@@ -323,58 +259,7 @@ def check_redis_is_ours():
 def flush_broker():
     """Empty our Redis database, unless someone else is using it."""
     check_redis_is_ours()
-    return assignments.flush_broker()
-
-
-# --- The database and its dump -----------------------------------------------------
-
-
-def _sha(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _migration_files():
-    files = {}
-    for app in PROJECT_APPS:
-        for path in sorted((ROOT / app / "migrations").glob("[0-9]*.py")):
-            files[str(path.relative_to(ROOT))] = _sha(path)
-    return files
-
-
-def dump_paths(args):
-    stem = RESULTS / f"remind-seed-{args.staff}x{args.units}"
-    return stem.with_suffix(".dump"), stem.with_suffix(".json")
-
-
-def dump_is_usable(args):
-    """The dump, if the seeding code and every migration in it are unchanged
-    (new migrations are applied after the restore)."""
-    dump, meta_path = dump_paths(args)
-    if args.reseed or not dump.exists() or not meta_path.exists():
-        return None, "no dump" if not args.reseed else "--reseed"
-    meta = json.loads(meta_path.read_text())
-    for path in SEED_SOURCES:
-        if meta["sources"].get(path.name) != _sha(path):
-            return None, f"{path.name} changed since the dump"
-    now = _migration_files()
-    for path, digest in meta["migrations"].items():
-        if now.get(path) != digest:
-            return None, f"{path} changed or removed since the dump"
-    return meta, ""
-
-
-def pg_dump(url, path):
-    tmp = path.with_suffix(".dump.part")
-    subprocess.run(
-        ["pg_dump", "-Fc", "--no-owner", "-f", str(tmp), "-d", url], check=True
-    )
-    tmp.replace(path)
-
-
-def pg_restore(url, path):
-    subprocess.run(
-        ["pg_restore", "--no-owner", "-j", "2", "-d", url, str(path)], check=True
-    )
+    return common.flush_broker()
 
 
 # --- Seeding (the #4 benchmark's) --------------------------------------------------
@@ -418,11 +303,11 @@ def prepare_database(args):
     import django
 
     url = os.environ["DATABASE_URL"]
-    meta, why = dump_is_usable(args)
-    dump, meta_path = dump_paths(args)
+    meta, why = common.dump_is_usable(args, DUMP_PREFIX, SEED_SOURCES)
+    dump, meta_path = dump_paths(args, DUMP_PREFIX)
     started = time.perf_counter()
     if meta:
-        assignments.recreate_database(url)
+        recreate_database(url)
         print(f"Restoring {dump.name} (seeded {meta['day']})…", flush=True)
         pg_restore(url, dump)
         django.setup()
@@ -432,7 +317,7 @@ def prepare_database(args):
         how = f"restored from {dump.name} in {time.perf_counter() - started:.0f} s"
         return date.fromisoformat(meta["day"]), how
     print(f"Seeding ({why}): about 3 minutes…", flush=True)
-    assignments.recreate_database(url)
+    recreate_database(url)
     django.setup()
     from django.utils import timezone
 
@@ -453,8 +338,8 @@ def prepare_database(args):
                 "seeded_at": datetime.now().astimezone().isoformat(),
                 "seed_seconds": round(seconds),
                 "counts": counts,
-                "sources": {p.name: _sha(p) for p in SEED_SOURCES},
-                "migrations": _migration_files(),
+                "sources": {p.name: sha256_file(p) for p in SEED_SOURCES},
+                "migrations": migration_files(),
             },
             indent=1,
         )
@@ -1161,7 +1046,7 @@ def main():
         except Exception:  # noqa: BLE001 - Redis gone: nothing to empty
             print("!! Redis not reachable: not emptied", flush=True)
         if not args.keep_db:
-            assignments.drop_database(os.environ["DATABASE_URL"])
+            drop_database(os.environ["DATABASE_URL"])
         if smtp:
             smtp.stop()
         shutil.rmtree(_WORK, ignore_errors=True)

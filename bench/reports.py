@@ -77,12 +77,8 @@ import cProfile
 import csv
 import gc
 import hashlib
-import io
 import json
 import os
-import pstats
-import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -96,27 +92,37 @@ from pathlib import Path
 from unittest import mock
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/, for common
+
+import common
+from common import (
+    BENCH,
+    ROOT,
+    database_exists,
+    drop_database,
+    dump_paths,
+    migration_files,
+    pg_dump,
+    pg_restore,
+    recreate_database,
+    reset_peak,
+    sha256_file,
+    status_kb,
+)
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/kompetens_bench_reports"
-os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
-os.environ.setdefault("SECRET_KEY", "bench-not-secret-" + secrets.token_hex(8))
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-_WORK = tempfile.mkdtemp(prefix="kompetens-bench-reports.")
-for _name in ("KOMPETENS_VAR_DIR", "MEDIA_ROOT", "STATIC_ROOT"):
-    os.environ.setdefault(_name, os.path.join(_WORK, _name.lower()))
+_WORK = common.set_up_environment(
+    database_url=DEFAULT_DB,
+    redis_url="redis://127.0.0.1:6379/10",
+    work_prefix="kompetens-bench-reports.",
+    allowed_hosts="127.0.0.1,localhost,testserver",
+)
 
 import report_data  # noqa: E402
 
 RESULTS = BENCH / "results"
-PROJECT_APPS = ("cms", "courses", "learners")
 SEED_SOURCES = [BENCH / "report_data.py", BENCH / "assign_data.py"]
+DUMP_PREFIX = "reports"  # bench/results/reports-seed-*.dump
 TZ_NAME = "Europe/Stockholm"
 CITY_BUDGET_MS = 500
 RATIO_BUDGET = 2.0
@@ -124,24 +130,6 @@ TAG = [""]  # "-jit-on" for a run with JIT: the results' file names
 
 
 # --- Memory and time ---------------------------------------------------------------
-
-
-def _status_kb(key):
-    try:
-        with open("/proc/self/status") as f:
-            match = re.search(rf"^{key}:\s+(\d+) kB", f.read(), re.M)
-        return int(match.group(1)) if match else 0
-    except OSError:
-        return 0
-
-
-def _reset_peak():
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 @dataclass
@@ -190,8 +178,8 @@ def _consume(response):
 
 def request_once(client, url, queries=None):
     gc.collect()
-    _reset_peak()
-    rss = _status_kb("VmRSS") / 1024
+    reset_peak()
+    rss = status_kb("VmRSS", 0) / 1024
     cpu = time.process_time()
     started = time.perf_counter()
     with counted(queries) as box:
@@ -207,7 +195,7 @@ def request_once(client, url, queries=None):
         queries=box["n"],
         size=size,
         rss_before_mb=rss,
-        peak_mb=_status_kb("VmHWM") / 1024,
+        peak_mb=status_kb("VmHWM", 0) / 1024,
     )
 
 
@@ -239,74 +227,6 @@ def median(values):
 # --- The database and its dump -----------------------------------------------------
 
 
-def _sha(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _migration_files():
-    files = {}
-    for app in PROJECT_APPS:
-        for path in sorted((ROOT / app / "migrations").glob("[0-9]*.py")):
-            files[str(path.relative_to(ROOT))] = _sha(path)
-    return files
-
-
-def dump_paths(args):
-    stem = RESULTS / f"reports-seed-{args.staff}x{args.units}"
-    return stem.with_suffix(".dump"), stem.with_suffix(".json")
-
-
-def dump_is_usable(args):
-    dump, meta_path = dump_paths(args)
-    if args.reseed:
-        return None, "--reseed"
-    if not dump.exists() or not meta_path.exists():
-        return None, "no dump"
-    meta = json.loads(meta_path.read_text())
-    for path in SEED_SOURCES:
-        if meta["sources"].get(path.name) != _sha(path):
-            return None, f"{path.name} changed since the dump"
-    now = _migration_files()
-    for path, digest in meta["migrations"].items():
-        if now.get(path) != digest:
-            return None, f"{path} changed or removed since the dump"
-    return meta, ""
-
-
-def _admin_url(url):
-    parts = urlsplit(url)
-    return parts._replace(path="/postgres").geturl(), parts.path.lstrip("/")
-
-
-def recreate_database(url):
-    import psycopg
-
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def database_exists(url):
-    import psycopg
-
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        return bool(
-            conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-            ).fetchone()
-        )
-
-
-def drop_database(url):
-    import psycopg
-
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def flush_cache():
     import redis
 
@@ -318,7 +238,7 @@ def prepare_database(args):
     import django
 
     url = os.environ["DATABASE_URL"]
-    dump, meta_path = dump_paths(args)
+    dump, meta_path = dump_paths(args, DUMP_PREFIX)
     started = time.perf_counter()
     if args.reuse_db:
         if not database_exists(url) or not meta_path.exists():
@@ -328,13 +248,11 @@ def prepare_database(args):
 
         call_command("migrate", verbosity=0)  # migrations added since it was kept
         return json.loads(meta_path.read_text()), "reused the kept database"
-    meta, why = dump_is_usable(args)
+    meta, why = common.dump_is_usable(args, DUMP_PREFIX, SEED_SOURCES)
     if meta:
         recreate_database(url)
         print(f"Restoring {dump.name} (seeded {meta['day']})…", flush=True)
-        subprocess.run(
-            ["pg_restore", "--no-owner", "-j", "2", "-d", url, str(dump)], check=True
-        )
+        pg_restore(url, dump)
         django.setup()
         from django.core.management import call_command
 
@@ -361,11 +279,7 @@ def prepare_database(args):
     seconds = time.perf_counter() - started
     connections.close_all()
     RESULTS.mkdir(exist_ok=True)
-    tmp = dump.with_suffix(".dump.part")
-    subprocess.run(
-        ["pg_dump", "-Fc", "--no-owner", "-f", str(tmp), "-d", url], check=True
-    )
-    tmp.replace(dump)
+    pg_dump(url, dump)
     meta = {
         "day": day.isoformat(),
         "staff": args.staff,
@@ -373,8 +287,8 @@ def prepare_database(args):
         "seeded_at": datetime.now().astimezone().isoformat(),
         "seed_seconds": round(seconds),
         "facts": facts,
-        "sources": {p.name: _sha(p) for p in SEED_SOURCES},
-        "migrations": _migration_files(),
+        "sources": {p.name: sha256_file(p) for p in SEED_SOURCES},
+        "migrations": migration_files(),
     }
     meta_path.write_text(json.dumps(meta, indent=1))
     return meta, (
@@ -1126,14 +1040,7 @@ def profile(page, client):
     queries = []
     request_once(client, page.url, queries)
     path = RESULTS / f"reports-{page.name}.prof"
-    profiler.dump_stats(path)
-    for order in ("cumulative", "tottime"):
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(
-            30
-        )
-        print(f"\n--- cProfile of {page.name}, by {order} (full: {path}) ---")
-        print(out.getvalue())
+    common.print_profile(profiler, page.name, path, lines=30, strip_dirs=True)
     print(f"\n--- queries of {page.name}: {len(queries)} ---")
     for ms, sql, _params in queries:
         print(f"{ms:7.2f} ms  {' '.join(sql.split())[:400]}")

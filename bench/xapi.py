@@ -39,35 +39,30 @@ import json
 import math
 import os
 import random
-import secrets
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/, for common
+
+import common
+from common import BENCH, ROOT, drop_database, recreate_database
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/kompetens_bench_xapi"
-os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/8")  # never touched
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
-os.environ.setdefault("SECRET_KEY", "bench-not-secret-" + secrets.token_hex(8))
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("SITE_URL", "https://kompetens.stad.example.se")
-_WORK = Path(tempfile.mkdtemp(prefix="kompetens-bench-xapi."))
-for _name in ("KOMPETENS_VAR_DIR", "MEDIA_ROOT", "STATIC_ROOT"):
-    os.environ.setdefault(_name, str(_WORK / _name.lower()))
+_WORK = Path(
+    common.set_up_environment(
+        database_url=DEFAULT_DB,
+        redis_url="redis://127.0.0.1:6379/8",  # never touched
+        work_prefix="kompetens-bench-xapi.",
+        site_url="https://kompetens.stad.example.se",
+    )
+)
 
 import cpu_time  # noqa: E402
 
@@ -208,32 +203,6 @@ def realistic_statements(count, kind):
 
 
 # --- The database -------------------------------------------------------------------
-
-
-def _admin_url(url):
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("kompetens_bench"):
-        sys.exit(f"Refusing to drop {name!r}: its name must start with kompetens_bench")
-    return name, parts._replace(path="/postgres").geturl()
-
-
-def recreate_database(url):
-    import psycopg
-
-    name, admin = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def drop_database(url):
-    import psycopg
-
-    name, admin = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class QueryCounter:
