@@ -12,26 +12,30 @@ import tempfile
 from typing import NamedTuple
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.expressions import RawSQL
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.models import Page
 
 from courses.models import CoursePage
 
+from . import report_exports
 from .models import (
     AuditEvent,
     LessonProgress,
     OrgUnit,
     QuizAttempt,
+    ReportExport,
     ReportGoal,
     ReportSettings,
     StaffProfile,
@@ -61,7 +65,6 @@ GOAL_STATES = {
 }
 
 PAGE_SIZE = 50
-CSV_CHUNK_LINES = 500
 
 STATUS_LABELS = {
     "not_started": gettext_lazy("Not started"),
@@ -441,6 +444,7 @@ def overview(request, unit_id=None):
         "learners/reports/overview.html",
         {
             "unit": unit,
+            "scope_name": _scope_name(paths),
             "ancestors": _ancestors_in_scope(unit, paths),
             "rows": visible_rows,
             "courses": shown,
@@ -517,16 +521,22 @@ def _ancestors_in_scope(unit, paths):
     ]
 
 
-@login_required
-def people(request, unit_id):
-    paths, refused = _scope(request)
-    if refused:
-        return refused
-    today = timezone.localdate()
-    unit = _unit_in_scope(paths, unit_id)
-    items = current_items([unit.path], today)  # the unit is within the scope
+class PeopleList(NamedTuple):
+    """The people list of a unit (None: the whole scope) for the filters in
+    `data`: what the page shows and the exports write."""
+
+    form: "ReportFilterForm"
+    filters: Filters
+    rows: object  # people_rows: lazy
+    count: int | None  # the number of rows, when counting cost nothing extra
+
+
+def people_list(paths, unit, data, day):
+    """The one definition of the people list: the page, its direct exports
+    and the exports built in the background all call it."""
+    items = current_items([unit.path] if unit else paths, day)
     count = None
-    if _narrows(request.GET, PEOPLE_NARROWING):
+    if _narrows(data, PEOPLE_NARROWING):
         courses = _courses_in(items)
     else:
         # No filter narrows the items: one pass over them gives both the
@@ -540,11 +550,28 @@ def people(request, unit_id):
         )
         courses = _courses_by_id(per_course)
         count = sum(per_course.values())
-    form = ReportFilterForm(request.GET, courses)
+    form = ReportFilterForm(data, courses)
     filters = form.filters(unit=unit)
-    rows = people_rows(items, filters)
+    return PeopleList(form, filters, people_rows(items, filters), count)
+
+
+@login_required
+def people(request, unit_id=None):
+    """The people of a unit with its sub-units; without a unit, everyone in
+    the viewer's scope (the whole city for central HR)."""
+    paths, refused = _scope(request)
+    if refused:
+        return refused
+    today = timezone.localdate()
+    unit = _unit_in_scope(paths, unit_id) if unit_id else None
+    listing = people_list(paths, unit, request.GET, today)
+    filters, rows, count = listing.filters, listing.rows, listing.count
     export = request.GET.get("format")
     if export in ("csv", "xlsx"):
+        if count is None:
+            count = rows.count()
+        if count > report_exports.direct_max_rows(export):
+            return _export_later(request, paths, unit, filters, export, count)
         _audit(
             request,
             AuditEvent.Action.EXPORT_REPORT,
@@ -568,14 +595,62 @@ def people(request, unit_id):
         "learners/reports/people.html",
         {
             "unit": unit,
+            "scope_name": _scope_name(paths),
             "ancestors": _ancestors_in_scope(unit, paths),
             "page": page,
             "rows": [display_row(row) for row in page.object_list],
             "columns": [(key, COLUMN_LABELS[key]) for key, _src in COLUMNS],
-            "form": form,
+            "form": listing.form,
             "query": query.urlencode(),
         },
     )
+
+
+def _scope_name(paths):
+    return _("the whole city") if paths is None else _("all your units")
+
+
+def _export_later(request, paths, unit, filters, export_format, count):
+    """Too big to build within the request: queued for a worker, and the
+    person is taken to their exports, where it appears when ready."""
+    try:
+        job, created = report_exports.request_export(
+            request, unit, export_format, count
+        )
+    except report_exports.TooManyPending:
+        messages.error(
+            request,
+            _(
+                "You already have %(count)s exports being prepared. Wait until "
+                "one of them is ready, then ask again."
+            )
+            % {"count": report_exports.MAX_PENDING_PER_PERSON},
+        )
+        return redirect("learners:report_exports")
+    if created:
+        _audit(
+            request,
+            AuditEvent.Action.EXPORT_REPORT,
+            paths,
+            unit,
+            filters,
+            view="people",
+            format=export_format,
+            export=str(job.pk),
+            rows=count,
+        )
+    messages.success(
+        request,
+        ngettext(
+            "The export has %(count)s row. It is being prepared, and you will "
+            "get an email when it is ready to download here.",
+            "The export has %(count)s rows. It is being prepared, and you will "
+            "get an email when it is ready to download here.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("learners:report_exports")
 
 
 def display_row(row, labels=None):
@@ -594,77 +669,96 @@ def display_row(row, labels=None):
     return values
 
 
-def _status_labels():
+def status_labels():
     """The status labels in the active language, translated once."""
     return {key: str(label) for key, label in STATUS_LABELS.items()}
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _filename(unit, today, extension):
-    return f"kompetens-{unit.hr_code}-{today.isoformat()}.{extension}"
-
-
 def _csv(rows, unit, today):
     """Streamed: memory stays flat however many rows."""
-    writer = csv.writer(_Echo(), delimiter=";")
-    keys = [key for key, _src in COLUMNS]
-
-    labels = _status_labels()
-
-    def lines():
-        # ~500 lines a chunk: one chunk per line cost more than the lines.
-        chunk = ["\ufeff"]  # Excel reads UTF-8 with a BOM
-        chunk.append(writer.writerow([str(COLUMN_LABELS[key]) for key in keys]))
-        for row in rows.iterator(chunk_size=2000):
-            values = display_row(row, labels)
-            chunk.append(writer.writerow([_cell(values[key]) for key in keys]))
-            if len(chunk) >= CSV_CHUNK_LINES:
-                yield "".join(chunk)
-                chunk = []
-        if chunk:
-            yield "".join(chunk)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        report_exports.csv_chunks(
+            rows.iterator(chunk_size=report_exports.ITERATOR_CHUNK)
+        ),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(unit, today, "csv")}"'
+        f'attachment; filename="{report_exports.filename(unit, today, "csv")}"'
     )
     return response
 
 
 def _xlsx(rows, unit, today):
-    """openpyxl's write-only mode keeps one row in memory at a time; the file
-    is spooled to disk and streamed from there."""
-    from openpyxl import Workbook
-
-    keys = [key for key, _src in COLUMNS]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=unit.hr_code[:31] or "Rapport")
-    sheet.append([str(COLUMN_LABELS[key]) for key in keys])
-    labels = _status_labels()
-    for row in rows.iterator(chunk_size=2000):
-        values = display_row(row, labels)
-        sheet.append([values[key] if values[key] is not None else "" for key in keys])
+    """Spooled to disk and streamed from there."""
     spool = tempfile.TemporaryFile()
-    book.save(spool)
+    report_exports.write_xlsx(
+        rows.iterator(chunk_size=report_exports.ITERATOR_CHUNK),
+        report_exports.sheet_title(unit),
+        spool,
+    )
     spool.seek(0)
     return FileResponse(
         spool,
         as_attachment=True,
-        filename=_filename(unit, today, "xlsx"),
+        filename=report_exports.filename(unit, today, "xlsx"),
+        content_type=report_exports.XLSX_TYPE,
+    )
+
+
+@login_required
+def exports(request):
+    """The exports this person asked for: waiting, ready (with the link),
+    failed or deleted."""
+    jobs = list(
+        ReportExport.objects.filter(requested_by=request.user)
+        .select_related("unit")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request,
+        "learners/reports/exports.html",
+        {
+            "exports": jobs,
+            "keep_hours": settings.REPORT_EXPORT_KEEP_HOURS,
+            "pending": any(
+                job.state in (ReportExport.State.QUEUED, ReportExport.State.RUNNING)
+                for job in jobs
+            ),
+        },
+    )
+
+
+@login_required
+def export_download(request, export_id):
+    """Only the person who asked, only while the export's unit is still in
+    their scope (an export of everyone: while they still have one); anyone
+    else gets a 404."""
+    job = get_object_or_404(
+        ReportExport.objects.select_related("unit"),
+        pk=export_id,
+        requested_by=request.user,
+        state=ReportExport.State.READY,
+    )
+    paths = scope_unit_paths(request.user, timezone.localdate())
+    if paths == [] or (
+        job.unit is not None
+        and paths is not None
+        and not any(job.unit.path.startswith(p) for p in paths)
+    ):
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    report_exports.audit_download(request, job)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=job.file.name.rsplit("/", 1)[-1],
         content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            report_exports.XLSX_TYPE
+            if job.format == ReportExport.Format.XLSX
+            else "text/csv; charset=utf-8"
         ),
     )
 

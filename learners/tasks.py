@@ -373,6 +373,33 @@ def refresh_report_counts(requested_at=None):
     return refreshed.isoformat() if refreshed else None
 
 
+# A build that runs longer than this is stopped; the sweep then marks it
+# failed (the person is told and can ask again). The whole city's XLSX takes
+# about a minute.
+REPORT_EXPORT_TIME_LIMIT = 15 * 60
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=REPORT_EXPORT_TIME_LIMIT,
+    time_limit=REPORT_EXPORT_TIME_LIMIT + 60,
+)
+def build_report_export(export_id):
+    """Build a report export asked for on the people list (too big for the
+    request) and mail its link. A second delivery finds it claimed."""
+    from .report_exports import build
+
+    return build(export_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_report_exports():
+    from .report_exports import sweep
+
+    return sweep()
+
+
 # --- Reminders ---------------------------------------------------------------
 
 REMINDER_KINDS = [

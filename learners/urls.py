@@ -46,6 +46,13 @@ urlpatterns = [
         report_views.people,
         name="report_people",
     ),
+    path("reports/people/", report_views.people, name="report_people_all"),
+    path("reports/exports/", report_views.exports, name="report_exports"),
+    path(
+        "reports/exports/<uuid:export_id>/",
+        report_views.export_download,
+        name="report_export_download",
+    ),
     path(
         "reports/people/<int:profile_id>/",
         report_views.person,

@@ -265,11 +265,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    # Report exports built in the background: delete them when their time is
+    # up, give up on builds whose worker died, resend lost tasks.
+    "report-exports": {
+        "task": "learners.tasks.sweep_report_exports",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
 }
 
 # How long one flush of the xAPI outbox may send before it hands over to a
 # fresh task (keeps a worker from being held by one destination's backlog).
 XAPI_FLUSH_SECONDS = float(os.environ.get("XAPI_FLUSH_SECONDS", "50"))
+
+# A people-list export with more rows than this is built by a worker and
+# mailed as a link instead of within the request (an XLSX of 10,000 rows
+# takes about a second to write; of the whole city, a minute); kept this many
+# hours.
+REPORT_EXPORT_DIRECT_MAX_ROWS = {
+    "csv": int(os.environ.get("REPORT_EXPORT_DIRECT_MAX_ROWS_CSV", "100000")),
+    "xlsx": int(os.environ.get("REPORT_EXPORT_DIRECT_MAX_ROWS_XLSX", "10000")),
+}
+REPORT_EXPORT_KEEP_HOURS = int(os.environ.get("REPORT_EXPORT_KEEP_HOURS", "24"))
 
 # --- Wagtail ---------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Kompetens"

@@ -377,6 +377,7 @@ class Notification(models.Model):
         DIGEST = "digest", _("Weekly digest")
         MANAGER_DIGEST = "manager_digest", _("Weekly manager digest")
         MANUAL = "manual", _("Reminder from a manager")
+        REPORT_EXPORT = "report_export", _("Report export ready")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -691,7 +692,7 @@ from .assignments import (  # noqa: E402 - the models package's second module
     Exemption,
 )
 from .reminders import NotificationItem, ReminderPolicy  # noqa: E402
-from .reports import ReportGoal, ReportSettings  # noqa: E402
+from .reports import ReportExport, ReportGoal, ReportSettings  # noqa: E402
 from .xapi import (  # noqa: E402
     LearnerPseudonym,
     LrsDestination,
@@ -719,6 +720,7 @@ __all__ = [
     "QuizAttempt",
     "QuizResponse",
     "ReminderPolicy",
+    "ReportExport",
     "ReportGoal",
     "ReportSettings",
     "StaffProfile",

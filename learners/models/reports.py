@@ -1,4 +1,7 @@
-"""Goals HR follows up, and what managers may see in reports."""
+"""Goals HR follows up, what managers may see in reports, and exports built
+in the background."""
+
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -6,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+from ..storage import private_storage
 
 
 class ReportGoal(models.Model):
@@ -70,3 +75,73 @@ class ReportSettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("reports")
+
+
+def _export_path(export, filename):
+    return f"report-exports/{export.pk}/{filename}"
+
+
+class ReportExport(models.Model):
+    """A people-list export too big to build within a request (an XLSX of an
+    administration, a CSV of the city): built by a Celery worker from exactly
+    the same rows and columns, kept privately for `REPORT_EXPORT_KEEP`, and
+    downloadable only by the person who asked, while the unit is still in
+    their scope."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Deleted")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # Empty: everyone in the requester's scope. A unit that is deleted takes
+    # its exports with it (never widened to the whole scope).
+    unit = models.ForeignKey(
+        "learners.OrgUnit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    language = models.CharField(_("language"), max_length=10)
+    day = models.DateField(_("report day"))
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    file = models.FileField(
+        _("file"), storage=private_storage, upload_to=_export_path, blank=True
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("report export")
+        verbose_name_plural = _("report exports")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"]),
+            models.Index(fields=["state", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_format_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from learners.models import Assignment, OrgUnit, ReportGoal
 from tests.browser.conftest import PHONE, assert_no_axe_violations, log_in
@@ -79,3 +80,51 @@ def test_drill_down_export_and_accessibility(new_page, catalogue):
     phone = new_page(device=PHONE)
     log_in(phone, "head", PASSWORD, next_path="/learning/reports/")
     assert_no_axe_violations(phone, "Report overview on a phone")
+
+
+def test_everyone_in_scope_and_a_big_export_by_mail(new_page, catalogue, settings):
+    """A head of two administrations lists everyone in them and asks for an
+    export too big for the request: it is built (the test settings run the
+    task eagerly, on commit), listed under My exports, and downloads as the
+    rows on the screen. axe on both pages."""
+    settings.REPORT_EXPORT_DIRECT_MAX_ROWS = {"csv": 2, "xlsx": 2}
+    head = make_staff("head2")
+    head.email = "head2@example.org"
+    head.save()
+    course = make_course(catalogue, lessons=1, title="Brandskydd")
+    today = timezone.localdate()
+    for code in ("SK", "UF"):
+        unit = make_unit(code, name=f"Förvaltning {code}", head=head)
+        for n in range(2):
+            person = make_staff(f"{code}-{n}", unit=unit)
+            Assignment.objects.create(
+                person=person,
+                course=course,
+                course_title=course.title,
+                assigned_on=today - timedelta(days=10),
+                due_date=today + timedelta(days=n - 1),
+                state="open",
+            )
+    page = new_page()
+    log_in(page, "head2", PASSWORD, next_path="/learning/reports/")
+    page.get_by_role("link", name="Personer i alla dina enheter").click()
+    rows = page.locator("table[data-report=people] tbody tr")
+    assert rows.count() == 4
+    assert_no_axe_violations(page, "Report: everyone in scope")
+    screen = [
+        [cell.inner_text().strip() for cell in row.locator("th, td").all()]
+        for row in rows.all()
+    ]
+    page.locator("a[data-export=xlsx]").click()
+    assert page.locator("h1").inner_text() == "Mina exporter"
+    assert "Exporten har 4 rader" in page.locator(".messages").inner_text()
+    assert_no_axe_violations(page, "My exports")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Ladda ner (Excel (XLSX))").click()
+    with open(download.value.path(), "rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    exported = [
+        ["" if value is None else str(value) for value in row]
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+    assert [row[:7] for row in exported] == [row[:7] for row in screen]

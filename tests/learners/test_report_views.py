@@ -24,6 +24,7 @@ from learners.models import (
 from learners.report_views import _courses_in, _Select
 from learners.reports import Filters, current_items, matrix
 from tests.factories import UserFactory, make_course, make_staff, make_unit
+from tests.learners.report_fixtures import add_people, make_report_org
 
 pytestmark = pytest.mark.django_db
 
@@ -36,51 +37,12 @@ def english():
 
 @pytest.fixture
 def org(catalogue):
-    head_a = make_staff("head-a")
-    head_b = make_staff("head-b")
-    city = make_unit("C", name="Staden")
-    a = make_unit(
-        "A", name="Förvaltning A", parent=OrgUnit.objects.get(pk=city.pk), head=head_a
-    )
-    a1 = make_unit("A1", name="Enhet A1", parent=OrgUnit.objects.get(pk=a.pk))
-    b = make_unit(
-        "B", name="Förvaltning B", parent=OrgUnit.objects.get(pk=city.pk), head=head_b
-    )
-    courses = [make_course(catalogue, lessons=1, title=f"Kurs {n}") for n in range(2)]
-    return {
-        "city": city,
-        "a": a,
-        "a1": a1,
-        "b": b,
-        "courses": courses,
-        "head_a": head_a,
-        "head_b": head_b,
-    }
-
-
-def add_people(org, unit, count, prefix, state="open", overdue=False):
-    today = timezone.localdate()
-    people = []
-    for n in range(count):
-        person = make_staff(f"{prefix}{n}", unit=unit)
-        people.append(person)
-        for course in org["courses"]:
-            Assignment.objects.create(
-                person=person,
-                course=course,
-                course_title=course.title,
-                assigned_on=today - timedelta(days=40),
-                due_date=today + timedelta(days=-5 if overdue else 10),
-                state=state,
-                completed_at=timezone.now() if state == "completed" else None,
-            )
-    return people
+    return make_report_org(catalogue)
 
 
 @pytest.fixture
 def hr(db):
-    user = make_staff("central-hr", hr_role="central")
-    return user
+    return make_staff("central-hr", hr_role="central")
 
 
 def test_central_hr_overview_and_drill_down(client, org, hr):

@@ -1,0 +1,323 @@
+"""Everyone in scope as one people list, and exports too big for a request:
+queued, built by the task from exactly the screen's rows, mailed as a link,
+downloadable only by the person who asked while the unit is in their scope,
+deleted when their time is up. Every step audited; tried from the wrong side.
+
+The task bodies run in-process here (the test settings' eager Celery); the
+real worker builds one in tests/integration/test_report_export_worker.py."""
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from learners import report_exports
+from learners.models import AuditEvent, OrgUnit, ReportExport, StaffProfile
+from learners.tasks import build_report_export, sweep_report_exports
+from tests.factories import make_staff
+from tests.learners.report_fixtures import add_people, make_report_org
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(catalogue):
+    return make_report_org(catalogue)
+
+
+@pytest.fixture
+def hr(db):
+    return make_staff("central-hr", hr_role="central")
+
+
+@pytest.fixture
+def small_limits(settings):
+    """Anything over 3 rows goes to the background."""
+    settings.REPORT_EXPORT_DIRECT_MAX_ROWS = {"csv": 3, "xlsx": 3}
+    return settings
+
+
+def _csv_lines(body):
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+def _direct(client, url, params, settings):
+    """The same export within the request (limits lifted)."""
+    limits = settings.REPORT_EXPORT_DIRECT_MAX_ROWS
+    settings.REPORT_EXPORT_DIRECT_MAX_ROWS = {"csv": 10**9, "xlsx": 10**9}
+    try:
+        response = client.get(url, params)
+        assert response.status_code == 200
+        return b"".join(response.streaming_content)
+    finally:
+        settings.REPORT_EXPORT_DIRECT_MAX_ROWS = limits
+
+
+def test_everyone_in_scope_on_one_list(client, org, hr):
+    add_people(org, org["a1"], 2, "a1-", overdue=True)
+    add_people(org, org["a"], 1, "a-", state="completed")
+    add_people(org, org["b"], 3, "b-")
+    url = reverse("learners:report_people_all")
+    client.force_login(hr)
+    city = client.get(url)
+    assert city.status_code == 200
+    assert city.context["page"].paginator.count == 12  # 6 people × 2 courses
+    assert "Personer i hela staden" in city.content.decode()
+    client.force_login(org["head_a"])
+    mine = client.get(url, {"status": "overdue"})
+    units = {row["unit"] for row in mine.context["rows"]}
+    assert units == {"Enhet A1"} and len(mine.context["rows"]) == 4
+    everything = client.get(url)
+    assert everything.context["page"].paginator.count == 6  # A and A1, not B
+    assert "Personer i alla dina enheter" in everything.content.decode()
+    # The overview without a unit links to it.
+    top = client.get(reverse("learners:reports"))
+    assert f'href="{url}"' in top.content.decode()
+    # From the wrong side: a learner has no scope, anonymous must log in.
+    client.force_login(make_staff("learner", unit=org["a1"]))
+    assert client.get(url).status_code == 403
+    assert client.get(url, {"format": "csv"}).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_a_big_export_is_built_by_the_task_and_equals_the_screen(
+    client, org, hr, small_limits, django_capture_on_commit_callbacks
+):
+    add_people(org, org["a1"], 3, "a1-", overdue=True)
+    add_people(org, org["a"], 2, "a-", state="completed")
+    hr.email = "hr@example.org"
+    hr.save()
+    client.force_login(hr)
+    url = reverse("learners:report_people", args=[org["a"].pk])
+    params = {"sortering": "due"}
+    for file_format in ("csv", "xlsx"):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = client.get(url, {**params, "format": file_format})
+        assert response.status_code == 302
+        assert response.url == reverse("learners:report_exports")
+        assert len(callbacks) == 1  # the task, queued on commit (run eagerly)
+        export = ReportExport.objects.get(format=file_format)
+        assert export.state == ReportExport.State.READY
+        assert export.rows == 10 and export.unit_id == org["a"].pk
+        assert export.query == "sortering=due"
+        download = client.get(
+            reverse("learners:report_export_download", args=[export.pk])
+        )
+        assert download.status_code == 200
+        assert (
+            download["Content-Disposition"]
+            == f'attachment; filename="kompetens-A-{export.day}.{file_format}"'
+        )
+        built = b"".join(download.streaming_content)
+        direct = _direct(client, url, {**params, "format": file_format}, small_limits)
+        if file_format == "csv":
+            # Byte for byte the export made within a request, which the report
+            # views' tests compare with the screen.
+            assert built == direct
+            assert len(_csv_lines(built)) == 11
+        else:
+            rows = list(load_workbook(io.BytesIO(built)).active.values)
+            assert rows == list(load_workbook(io.BytesIO(direct)).active.values)
+            assert len(rows) == 11
+    # The screen's rows, in the screen's order (all on one page).
+    screen = client.get(url, params)
+    shown = [[row["last_name"], row["course"]] for row in screen.context["rows"]]
+    export = ReportExport.objects.get(format="csv")
+    with export.file.open("rb") as handle:
+        lines = _csv_lines(handle.read())
+    assert [[line[1], line[5]] for line in lines[1:]] == shown
+    # One mail per export, with the link and nothing from the rows.
+    assert len(mail.outbox) == 2
+    message = mail.outbox[0]
+    assert message.to == ["hr@example.org"]
+    assert message.subject == "Din rapportexport är klar"
+    assert "http://testserver/learning/reports/exports/" in message.body or (
+        reverse("learners:report_exports") in message.body
+    )
+    assert "10 rader" in message.body
+    assert "E-a1-0" not in message.body and "a1-0" not in message.body
+    # Audited: the two requests (with the export's id) and the two downloads.
+    events = list(AuditEvent.objects.filter(action="export_report"))
+    requested = [e for e in events if e.details.get("rows") == 10]
+    downloaded = [e for e in events if e.details.get("downloaded")]
+    assert {e.details["export"] for e in requested} == {
+        str(pk) for pk in ReportExport.objects.values_list("pk", flat=True)
+    }
+    assert len(downloaded) == 2 and len(requested) == 2
+
+
+def test_exports_list_shows_only_ones_own(client, org, hr, small_limits):
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    client.get(reverse("learners:report_people_all"), {"format": "xlsx"})
+    mine = ReportExport.objects.get()
+    assert mine.state == ReportExport.State.QUEUED  # no on-commit in this test
+    assert mine.unit is None and mine.rows == 4
+    page = client.get(reverse("learners:report_exports"))
+    assert page.context["exports"] == [mine]
+    assert "Väntar" in page.content.decode()
+    assert "Alla i ditt ansvarsområde" in page.content.decode()
+    client.force_login(hr)
+    other = client.get(reverse("learners:report_exports"))
+    assert other.context["exports"] == []
+
+
+def test_downloads_from_the_wrong_side(client, org, hr, small_limits):
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    export = ReportExport.objects.get()
+    assert report_exports.build(export.pk) == "ready"
+    url = reverse("learners:report_export_download", args=[export.pk])
+    assert client.get(url).status_code == 200
+    # Another unit's manager, central HR and a learner: not theirs.
+    for user in (org["head_b"], hr, make_staff("learner", unit=org["a1"])):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+    # The person who asked, once the unit is no longer theirs.
+    client.force_login(org["head_a"])
+    OrgUnit.objects.filter(pk=org["a"].pk).update(head=org["head_b"])
+    assert client.get(url).status_code == 404
+    downloads = AuditEvent.objects.filter(
+        action="export_report", details__downloaded=True
+    )
+    assert downloads.count() == 1  # only the one that was allowed
+
+
+def test_the_build_checks_the_scope_again(client, org, small_limits):
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    export = ReportExport.objects.get()
+    OrgUnit.objects.filter(pk=org["a"].pk).update(head=org["head_b"])
+    assert build_report_export(str(export.pk)) == "out of scope"
+    export.refresh_from_db()
+    assert export.state == ReportExport.State.FAILED and not export.file
+    assert export.error == "Enheten ingår inte längre i ditt ansvarsområde."
+    assert mail.outbox == []
+
+
+def test_asking_twice_is_one_export_and_there_is_a_limit(client, org, small_limits):
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    url = reverse("learners:report_people", args=[org["a"].pk])
+    for _ in range(2):
+        client.get(url, {"format": "csv"})
+    assert ReportExport.objects.count() == 1
+    assert AuditEvent.objects.filter(action="export_report").count() == 1
+    client.get(url, {"format": "xlsx"})
+    client.get(url, {"format": "csv", "sortering": "unit"})
+    assert ReportExport.objects.count() == 3
+    response = client.get(url, {"format": "csv", "sortering": "due"}, follow=True)
+    assert ReportExport.objects.count() == 3
+    assert "Du har redan 3 exporter som tas fram" in response.content.decode()
+    # Small enough: within the request, whatever is waiting.
+    small = client.get(
+        reverse("learners:report_people", args=[org["a1"].pk]),
+        {"format": "csv", "kurs": org["courses"][0].pk},
+    )
+    assert small.status_code == 200 and len(_csv_lines(small.getvalue())) == 3
+
+
+def test_a_second_delivery_of_the_task_builds_and_mails_once(client, org, small_limits):
+    add_people(org, org["a1"], 2, "a1-")
+    org["head_a"].email = "head@example.org"
+    org["head_a"].save()
+    client.force_login(org["head_a"])
+    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    export = ReportExport.objects.get()
+    assert build_report_export(str(export.pk)) == "ready"
+    assert build_report_export(str(export.pk)) == "not queued"
+    assert len(mail.outbox) == 1
+
+
+def test_the_file_is_in_the_screens_language_the_mail_in_the_persons(
+    client, org, small_limits
+):
+    add_people(org, org["a1"], 2, "a1-")
+    head = org["head_a"]
+    head.email = "head@example.org"
+    head.save()
+    StaffProfile.objects.filter(user=head).update(preferred_language="en")
+    client.force_login(head)
+    # The page in Swedish (the site's default; no language chosen).
+    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    export = ReportExport.objects.get()
+    assert export.language == "sv"
+    report_exports.build(export.pk)
+    export.refresh_from_db()
+    assert mail.outbox[0].subject == "Your report export is ready"
+    assert "is ready" in mail.outbox[0].body
+    with export.file.open("rb") as handle:
+        header = _csv_lines(handle.read())[0]
+    assert header[:3] == ["Anställningsnummer", "Efternamn", "Förnamn"]
+
+
+def test_the_sweep_deletes_old_files_and_gives_up_on_stuck_builds(
+    client, org, small_limits
+):
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    url = reverse("learners:report_people", args=[org["a"].pk])
+    client.get(url, {"format": "csv"})
+    client.get(url, {"format": "xlsx"})
+    ready, stuck = ReportExport.objects.order_by("format")
+    report_exports.build(ready.pk)
+    ready.refresh_from_db()
+    path = Path(ready.file.path)
+    assert path.exists()
+    ReportExport.objects.filter(pk=stuck.pk).update(
+        state=ReportExport.State.RUNNING, started_at=timezone.now()
+    )
+    assert sweep_report_exports() == {"expired": 0, "resent": 0}
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        assert sweep_report_exports() == {"expired": 1, "resent": 0}
+    ready.refresh_from_db()
+    stuck.refresh_from_db()
+    assert ready.state == ReportExport.State.EXPIRED and not ready.file
+    assert not path.exists()
+    assert stuck.state == ReportExport.State.FAILED
+    assert "tog för lång tid" in stuck.error
+    download = reverse("learners:report_export_download", args=[ready.pk])
+    assert client.get(download).status_code == 404
+    page = client.get(reverse("learners:report_exports")).content.decode()
+    assert "Raderad" in page and "tog för lång tid" in page
+
+
+def test_a_queued_export_whose_task_was_lost_is_sent_again(
+    client, org, small_limits, django_capture_on_commit_callbacks
+):
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    export = ReportExport.objects.get()
+    assert export.state == ReportExport.State.QUEUED  # its task never ran
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert sweep_report_exports() == {"expired": 0, "resent": 1}
+    export.refresh_from_db()
+    assert export.state == ReportExport.State.READY  # the eager task built it
+
+
+def test_exports_page_queries_do_not_grow(
+    client, org, small_limits, django_assert_max_num_queries
+):
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    url = reverse("learners:report_people", args=[org["a"].pk])
+    for params in ({}, {"sortering": "unit"}, {"sortering": "due"}):
+        client.get(url, {**params, "format": "csv"})
+    # Session, user, the exports with their units (one query); the rest is
+    # the base template's navigation, as on every page.
+    with django_assert_max_num_queries(11):
+        page = client.get(reverse("learners:report_exports"))
+    assert len(page.context["exports"]) == 3
