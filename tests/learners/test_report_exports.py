@@ -321,3 +321,17 @@ def test_exports_page_queries_do_not_grow(
     with django_assert_max_num_queries(11):
         page = client.get(reverse("learners:report_exports"))
     assert len(page.context["exports"]) == 3
+
+
+@pytest.mark.parametrize("people", [2, 20])
+def test_everyone_in_scope_queries_do_not_grow(
+    client, org, hr, people, django_assert_max_num_queries
+):
+    add_people(org, org["a1"], people, "a1-")
+    add_people(org, org["b"], people, "b-")
+    client.force_login(hr)
+    # As a unit's list, less the unit: the courses and the number of rows in
+    # one query, their titles, the page of rows, the audit row.
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("learners:report_people_all"))
+    assert response.context["page"].paginator.count == people * 2 * 2
