@@ -154,8 +154,18 @@ def request_export(request, unit, file_format, rows):
             day=timezone.localdate(),
             rows=rows,
         )
-        transaction.on_commit(lambda: build_report_export.delay(str(export.pk)))
+        transaction.on_commit(lambda: _enqueue(build_report_export, export.pk))
     return export, True
+
+
+def _enqueue(task, export_id):
+    """Send the build to the workers. The export is saved already: with the
+    broker down, the sweep sends it again later, and the request still ends
+    on My exports rather than in an error."""
+    try:
+        task.delay(str(export_id))
+    except Exception:
+        logger.exception("Could not queue report export %s; the sweep will", export_id)
 
 
 def _claim(export_id):

@@ -335,3 +335,25 @@ def test_everyone_in_scope_queries_do_not_grow(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("learners:report_people_all"))
     assert response.context["page"].paginator.count == people * 2 * 2
+
+
+def test_a_broker_that_is_down_does_not_break_the_request(
+    client, org, small_limits, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The broker refusing the task is a fault Redis cannot be made to give
+    on demand here, so `delay` is replaced by one that raises."""
+    from learners.tasks import build_report_export as task
+
+    def refused(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(task, "delay", refused)
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(
+            reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
+        )
+    assert response.status_code == 302
+    export = ReportExport.objects.get()
+    assert export.state == ReportExport.State.QUEUED  # the sweep sends it again
