@@ -16,8 +16,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef
-from django.db.models.expressions import RawSQL
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -121,6 +121,30 @@ class _Select(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 - escaped above
 
 
+class _InputHTML:
+    """An input whose HTML is written here, exactly as Django's input.html
+    (with text.html or date.html around it) writes it: every report page
+    shows three, and their templates were a tenth of the page's rendering."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = (
+            f'<input type="{conditional_escape(widget["type"])}"'
+            f' name="{conditional_escape(widget["name"])}"'
+        )
+        if widget["value"] is not None:
+            html += f' value="{conditional_escape(str(widget["value"]))}"'
+        return mark_safe(html + _attrs_html(widget["attrs"]) + ">")  # noqa: S308
+
+
+class _TextInput(_InputHTML, forms.TextInput):
+    pass
+
+
+class _DateInput(_InputHTML, forms.DateInput):
+    pass
+
+
 class ReportFilterForm(forms.Form):
     kurs = forms.TypedChoiceField(
         label=gettext_lazy("Course"),
@@ -136,19 +160,22 @@ class ReportFilterForm(forms.Form):
         choices=[("", gettext_lazy("All")), *STATUS_LABELS.items()],
     )
     befattning = forms.CharField(
-        label=gettext_lazy("Job title"), required=False, max_length=200
+        label=gettext_lazy("Job title"),
+        required=False,
+        max_length=200,
+        widget=_TextInput,
     )
     fran = forms.DateField(
         label=gettext_lazy("Due from"),
         required=False,
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=_DateInput(attrs={"type": "date"}),
     )
     till = forms.DateField(
         label=gettext_lazy("Due until"),
         required=False,
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=_DateInput(attrs={"type": "date"}),
     )
     sortering = forms.ChoiceField(
         label=gettext_lazy("Sort by"),
@@ -210,18 +237,23 @@ def _scope(request):
 
 def _unit_in_scope(paths, unit_id):
     """The unit, or 404 when it is not in the scope under `paths`. Read in
-    one query with its ancestors (the breadcrumbs), kept as `unit.lineage`."""
+    one query with its ancestors (the breadcrumbs), kept as `unit.lineage`:
+    the path prefixes of the unit asked for, itself and its ancestors. In
+    SQL, as every report request asks it (the ORM queryset cost more to build
+    than to run). Constant SQL; the values are bound parameters."""
+    table = OrgUnit._meta.db_table
+    # The levels 1..depth of the unit by a recursive CTE (PostgreSQL and
+    # SQLite, where the demo runs, both have them; generate_series is
+    # PostgreSQL's alone), and the prefix of its path at each.
     lineage = list(
-        OrgUnit.objects.filter(
-            # The path prefixes of the unit asked for: itself and its
-            # ancestors. Constant SQL; the values are bound parameters.
-            path__in=RawSQL(  # noqa: S611
-                "SELECT substr(t.path, 1, n * %s) "  # noqa: S608
-                f"FROM {OrgUnit._meta.db_table} t, generate_series(1, t.depth) n "
-                "WHERE t.id = %s",
-                (OrgUnit.steplen, unit_id),
-            )
-        ).order_by("depth")
+        OrgUnit.objects.raw(
+            "WITH RECURSIVE levels(n) AS (SELECT 1 UNION ALL SELECT n + 1 "  # noqa: S608
+            f"FROM levels WHERE n < (SELECT depth FROM {table} WHERE id = %s)) "
+            f"SELECT {_ORG_UNIT_COLUMNS} FROM {table} WHERE path IN ("
+            f"SELECT substr(t.path, 1, levels.n * %s) FROM {table} t, levels "
+            "WHERE t.id = %s) ORDER BY depth",
+            [unit_id, OrgUnit.steplen, unit_id],
+        )
     )
     unit = lineage[-1] if lineage and lineage[-1].pk == unit_id else None
     if unit is None or (
@@ -230,6 +262,10 @@ def _unit_in_scope(paths, unit_id):
         raise Http404
     unit.lineage = lineage[:-1]
     return unit
+
+
+# Every column of a unit: raw queries build whole units.
+_ORG_UNIT_COLUMNS = ", ".join(field.column for field in OrgUnit._meta.concrete_fields)
 
 
 class Course(NamedTuple):
@@ -257,15 +293,18 @@ def _courses_in(items):
 def _courses_by_id(course_ids):
     """The courses with these ids (of course pages: the items' courses), in
     the order `_courses_in` gives. The title is the page's: no join to the
-    course page table."""
+    course page table. In SQL (the queryset cost more to build than to run).
+    Constant SQL; the ids are bound parameters."""
     if not course_ids:
         return []
-    return [
-        Course(*values)
-        for values in Page.objects.filter(pk__in=list(course_ids))
-        .order_by("title")
-        .values_list("pk", "title")
-    ]
+    ids = list(course_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, title FROM {Page._meta.db_table} "  # noqa: S608
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY title",
+            ids,
+        )
+        return [Course(*row) for row in cursor.fetchall()]
 
 
 # The filters that narrow the items beyond a course (an empty value narrows
@@ -342,7 +381,11 @@ def overview(request, unit_id=None):
     if unit is not None:
         # In the database's order by name, as `get_children()` gave them.
         subtree = list(
-            OrgUnit.objects.filter(path__startswith=unit.path).order_by("name")
+            OrgUnit.objects.raw(
+                f"SELECT {_ORG_UNIT_COLUMNS} FROM {OrgUnit._meta.db_table} "  # noqa: S608
+                "WHERE path LIKE %s ORDER BY name",
+                [f"{unit.path}%"],  # treebeard paths: [0-9A-Z] only
+            )
         )
         children = [u for u in subtree if u.depth == unit.depth + 1]
         levels = {unit.depth + 1: [unit, *children]}
@@ -410,7 +453,10 @@ def overview(request, unit_id=None):
         filters = form.filters()
         if filters.course_id:
             rows, by_course, grand = _one_course(rows, by_course, filters.course_id)
-        filtered = Filters(course_id=filters.course_id).apply(items)
+        # Only the trend reads it, and counts the one course itself (from
+        # the items as they are, `trend` starts from a grouping built once
+        # a day).
+        filtered = items
     if unit is not None and rows:
         rows[0].label = _("%(unit)s itself") % {"unit": unit.name}
     shown = [c for c in courses if not filters.course_id or c.pk == filters.course_id]
@@ -468,6 +514,22 @@ def overview(request, unit_id=None):
 def _goals(paths, unit):
     """The goals set for this part of the organisation (at the top: every
     goal within the viewer's scope)."""
+    if unit is not None:
+        # A unit's page (the most asked for): in SQL, with the unit known
+        # (the queryset below cost three times what it took to run).
+        # Constant SQL; the values are bound parameters.
+        goals = list(
+            ReportGoal.objects.raw(
+                f"SELECT {_GOAL_COLUMNS}, p.title AS course_title "  # noqa: S608
+                f"FROM {ReportGoal._meta.db_table} g "
+                f"JOIN {Page._meta.db_table} p ON p.id = g.course_id "
+                "WHERE g.unit_id = %s ORDER BY g.deadline LIMIT %s",
+                [unit.pk, MAX_GOALS],
+            )
+        )
+        for goal in goals:
+            goal.unit = unit
+        return goals
     # The course's title only: a course page instance (select_related) cost
     # more to build than the rest of the query.
     goals = (
@@ -475,11 +537,14 @@ def _goals(paths, unit):
         .annotate(course_title=F("course__title"))
         .order_by("deadline")
     )
-    if unit is not None:
-        goals = goals.filter(unit=unit)
-    elif paths is not None:
+    if paths is not None:
         goals = goals.filter(_subtree_of(paths, "unit__path"))
     return list(goals[:MAX_GOALS])
+
+
+_GOAL_COLUMNS = ", ".join(
+    f"g.{field.column}" for field in ReportGoal._meta.concrete_fields
+)
 
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 200, 30

@@ -21,6 +21,7 @@ it only rewrites the view).
 # ruff: noqa: S608
 
 import bisect
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -50,6 +51,27 @@ STATUSES = ("not_started", "in_progress", "completed", "overdue", "exempt")
 def current_items(paths, day):
     """The items in scope (`paths` from `scope_unit_paths`; None: the city),
     each annotated with its `status` on `day` and its unit's `unit_path`."""
+    items = _in_paths(_current_items_of_day(day), paths)
+    # What these items are, for `matrix` (which then starts from a grouping
+    # built once a day). A queryset made from this one (filtered further)
+    # does not carry it: Django's querysets copy only their own state.
+    items._current_items_of = (paths, day)
+    return items
+
+
+def _in_paths(queryset, paths):
+    """Copy of a queryset of items, narrowed to the units under `paths`."""
+    if paths is None:
+        return queryset.all()
+    return queryset.filter(_subtree_of(paths, "person__staff_profile__unit__path"))
+
+
+@functools.lru_cache(maxsize=4)
+def _current_items_of_day(day):
+    """Every current item on `day`: the queryset, built once per day and
+    process (building it cost a millisecond, more than a small unit's
+    counts take to run). Never evaluated itself: `current_items` hands out
+    copies (as a view's class-level queryset is used)."""
     newer = Assignment.objects.filter(
         person=OuterRef("person"),
         course=OuterRef("course"),
@@ -61,7 +83,7 @@ def current_items(paths, day):
         cycle=OuterRef("cycle"),
         last_activity_at__isnull=False,
     )
-    items = (
+    return (
         Assignment.objects.exclude(state=Assignment.State.WITHDRAWN)
         .exclude(Exists(newer))
         .filter(
@@ -81,9 +103,6 @@ def current_items(paths, day):
             ),
         )
     )
-    if paths is not None:
-        items = items.filter(_subtree_of(paths, "person__staff_profile__unit__path"))
-    return items
 
 
 @dataclass
@@ -164,7 +183,24 @@ def matrix(items, level_units, prefix_length, day, unit_paths=None):
             .order_by()
             .values_list("pk", "path")
         )
-    grouped = (
+    paths_and_day = getattr(items, "_current_items_of", None)
+    if paths_and_day is not None and paths_and_day[1] == day:
+        # Every current item under some paths: the same query, from the
+        # grouping of every item built once a day (the grouping cost more to
+        # build than a unit's counts take to run).
+        grouped = _in_paths(_grouped_of_day(day), paths_and_day[0])
+    else:
+        grouped = _grouped(items, day)
+    return _roll_up(
+        grouped,
+        level_units,
+        lambda unit_id: paths.get(unit_id, "")[:prefix_length] or None,
+    )
+
+
+def _grouped(items, day):
+    """The counts of `items` per unit (the person's) and course."""
+    return (
         items.values("person__staff_profile__unit_id", "course_id")
         .annotate(**_counts(day))
         .order_by()
@@ -177,11 +213,13 @@ def matrix(items, level_units, prefix_length, day, unit_paths=None):
             "exempt",
         )
     )
-    return _roll_up(
-        grouped,
-        level_units,
-        lambda unit_id: paths.get(unit_id, "")[:prefix_length] or None,
-    )
+
+
+@functools.lru_cache(maxsize=4)
+def _grouped_of_day(day):
+    """`_grouped` of every current item on `day`, built once per day and
+    process; never evaluated itself (`_in_paths` copies it)."""
+    return _grouped(_current_items_of_day(day), day)
 
 
 # --- Filters and the people list --------------------------------------------
@@ -346,9 +384,20 @@ def trend(items, course_id, day, weeks=12):
     """Completion over time for one course, counted live: for each of the last
     `weeks` weeks, the share of today's required items completed by the
     week's end. One query: completions counted per local day in SQL."""
-    per_day = (
-        items.filter(course_id=course_id)
-        .values(day=TruncDate("completed_at", tzinfo=timezone.get_current_timezone()))
+    tz = timezone.get_current_timezone()
+    paths_and_day = getattr(items, "_current_items_of", None)
+    if paths_and_day is not None and paths_and_day[1] == day:
+        # Every current item under some paths (see `matrix`): the same query.
+        per_day = _in_paths(_per_day_of_day(day, tz), paths_and_day[0])
+    else:
+        per_day = _per_day(items, tz)
+    return trend_points(per_day.filter(course_id=course_id), day, weeks)
+
+
+def _per_day(items, tz):
+    """Of `items`: completed and required per local day of completion."""
+    return (
+        items.values(day=TruncDate("completed_at", tzinfo=tz))
         .annotate(
             done=Count(
                 "pk",
@@ -359,7 +408,13 @@ def trend(items, course_id, day, weeks=12):
         .order_by()
         .values_list("day", "done", "required")
     )
-    return trend_points(per_day, day, weeks)
+
+
+@functools.lru_cache(maxsize=4)
+def _per_day_of_day(day, tz):
+    """`_per_day` of every current item on `day`, built once per day and
+    process; never evaluated itself (`_in_paths` copies it)."""
+    return _per_day(_current_items_of_day(day), tz)
 
 
 def trend_points(per_day, day, weeks=12):
