@@ -17,6 +17,7 @@ import tempfile
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
@@ -119,27 +120,54 @@ class TooManyPending(Exception):
     pass
 
 
+# The people list's parameters an export keeps: its filters and its sort.
+QUERY_FIELDS = ("kurs", "status", "befattning", "fran", "till", "sortering")
+
+
+def export_query(data):
+    """The query string of the people list's own parameters in `data`."""
+    query = QueryDict(mutable=True)
+    for name in QUERY_FIELDS:
+        value = data.get(name)
+        if value:
+            query[name] = value
+    return query.urlencode()
+
+
+def covered(paths_now, built_paths):
+    """Whether today's scope (`paths_now`; None: the city) still covers every
+    part of the scope an export was built from (None: the city)."""
+    if paths_now is None:
+        return True
+    if built_paths is None:
+        return False
+    return all(any(p.startswith(q) for q in paths_now) for p in built_paths)
+
+
 def request_export(request, unit, file_format, rows):
     """The export of the people list `request` shows, queued for a worker;
     the same one if that person already has it waiting or being prepared.
     Raises TooManyPending beyond MAX_PENDING_PER_PERSON."""
     from .tasks import build_report_export
 
-    query = request.GET.copy()
-    query.pop("format", None)
-    query.pop("sida", None)
-    query = query.urlencode()[:1000]
+    query = export_query(request.GET)
+    language = translation.get_language() or settings.LANGUAGE_CODE
     with transaction.atomic():
-        pending = ReportExport.objects.select_for_update().filter(
-            requested_by=request.user,
-            state__in=(ReportExport.State.QUEUED, ReportExport.State.RUNNING),
+        # One request of this person's at a time from here: two clicks at the
+        # same moment would otherwise both find nothing pending and both add.
+        get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()
+        pending = list(
+            ReportExport.objects.filter(
+                requested_by=request.user,
+                state__in=(ReportExport.State.QUEUED, ReportExport.State.RUNNING),
+            )
         )
-        pending = list(pending)
         for export in pending:
             if (
                 export.unit_id == (unit.pk if unit else None)
                 and export.query == query
                 and export.format == file_format
+                and export.language == language
                 and export.day == timezone.localdate()
             ):
                 return export, False
@@ -150,7 +178,7 @@ def request_export(request, unit, file_format, rows):
             unit=unit,
             query=query,
             format=file_format,
-            language=translation.get_language() or settings.LANGUAGE_CODE,
+            language=language,
             day=timezone.localdate(),
             rows=rows,
         )
@@ -186,7 +214,10 @@ def _claim(export_id):
 
 
 def _fail(export, message):
-    ReportExport.objects.filter(pk=export.pk).update(
+    ReportExport.objects.filter(
+        pk=export.pk,
+        state__in=(ReportExport.State.QUEUED, ReportExport.State.RUNNING),
+    ).update(
         state=ReportExport.State.FAILED,
         error=str(message)[:500],
         finished_at=timezone.now(),
@@ -240,15 +271,25 @@ def build(export_id):
         with translation.override(export.language):
             _fail(export, gettext_lazy("The export could not be built."))
         raise exc from None
-    ReportExport.objects.filter(pk=export.pk).update(
+    done = ReportExport.objects.filter(
+        pk=export.pk, state=ReportExport.State.RUNNING
+    ).update(
         state=ReportExport.State.READY,
         file=export.file.name,
         rows=count,
+        scope_paths=paths,
         finished_at=timezone.now(),
     )
+    if not done:  # given up meanwhile (the sweep): nobody will fetch it
+        export.file.delete(save=False)
+        return "given up"
     export.state, export.rows = ReportExport.State.READY, count
     _tell(export)
     return "ready"
+
+
+def _key(export):
+    return f"report-export:{export.pk}"
 
 
 def _tell(export):
@@ -259,7 +300,7 @@ def _tell(export):
     if not user.email:
         return "no address"
     return deliver(
-        key=f"report-export:{export.pk}",
+        key=_key(export),
         kind=Notification.Kind.REPORT_EXPORT,
         recipient=user,
         template="report_export_ready",
@@ -302,12 +343,37 @@ def sweep(now=None):
     ).values_list("pk", flat=True):
         build_report_export.delay(str(export_id))
         resent += 1
+    # A mail that failed (SMTP down, a worker lost) is tried again while the
+    # file can still be fetched; `deliver` sends each at most once.
+    waiting = {
+        _key(export): export
+        for export in ReportExport.objects.filter(
+            state=ReportExport.State.READY,
+            finished_at__lt=now - QUEUED_RESEND_AFTER,
+        )
+        .exclude(requested_by__email="")
+        .select_related("requested_by", "unit")
+    }
+    told = set(
+        Notification.objects.filter(
+            key__in=list(waiting), status=Notification.Status.SENT
+        ).values_list("key", flat=True)
+    )
+    retold = 0
+    for key, export in waiting.items():
+        if key in told:
+            continue
+        try:
+            if _tell(export) == "sent":
+                retold += 1
+        except Exception:
+            logger.exception("Report export %s: the mail failed again", export.pk)
     # Failed and expired exports are kept a while as the person's history.
     ReportExport.objects.filter(
         state__in=(ReportExport.State.FAILED, ReportExport.State.EXPIRED),
         created_at__lt=now - 7 * keep_for(),
     ).delete()
-    return {"expired": expired, "resent": resent}
+    return {"expired": expired, "resent": resent, "retold": retold}
 
 
 def audit_download(request, export):

@@ -25,6 +25,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
 from courses.models import CoursePage
@@ -620,6 +621,7 @@ def people_list(paths, unit, data, day):
     return PeopleList(form, filters, people_rows(items, filters), count)
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def people(request, unit_id=None):
     """The people of a unit with its sub-units; without a unit, everyone in
@@ -636,7 +638,23 @@ def people(request, unit_id=None):
         if count is None:
             count = rows.count()
         if count > report_exports.direct_max_rows(export):
-            return _export_later(request, paths, unit, filters, export, count)
+            # Too big for the request: a worker prepares it. Asked for with a
+            # POST from the confirmation page (a link alone, followed by a
+            # prefetcher or another site, queues nothing).
+            if request.method == "POST":
+                return _export_later(request, paths, unit, filters, export, count)
+            return render(
+                request,
+                "learners/reports/export_confirm.html",
+                {
+                    "unit": unit,
+                    "scope_name": _scope_name(paths),
+                    "ancestors": _ancestors_in_scope(unit, paths),
+                    "count": count,
+                    "format": export,
+                    "back": _list_query(request.GET),
+                },
+            )
         _audit(
             request,
             AuditEvent.Action.EXPORT_REPORT,
@@ -669,6 +687,13 @@ def people(request, unit_id=None):
             "query": query.urlencode(),
         },
     )
+
+
+def _list_query(data):
+    """The people list's query string for `data` without the export."""
+    query = data.copy()
+    query.pop("format", None)
+    return query.urlencode()
 
 
 def _scope_name(paths):
@@ -795,9 +820,9 @@ def exports(request):
 
 @login_required
 def export_download(request, export_id):
-    """Only the person who asked, only while the export's unit is still in
-    their scope (an export of everyone: while they still have one); anyone
-    else gets a 404."""
+    """Only the person who asked, only while everything the file was built
+    from is still in their scope (the unit; for an export of everyone, each
+    part of the scope it was built from); anyone else gets a 404."""
     job = get_object_or_404(
         ReportExport.objects.select_related("unit"),
         pk=export_id,
@@ -805,7 +830,9 @@ def export_download(request, export_id):
         state=ReportExport.State.READY,
     )
     paths = scope_unit_paths(request.user, timezone.localdate())
-    if paths == [] or (
+    if paths == [] or not report_exports.covered(paths, job.scope_paths):
+        raise Http404
+    if (
         job.unit is not None
         and paths is not None
         and not any(job.unit.path.startswith(p) for p in paths)

@@ -1102,6 +1102,12 @@ SV = {
     "Back to the reports": "Tillbaka till rapporterna",
     "The export you asked for (%(unit)s, %(rows)s rows) is ready.": "Exporten du beställde (%(unit)s, %(rows)s rader) är klar.",
     "The export you asked for (everyone in your scope, %(rows)s rows) is ready.": "Exporten du beställde (alla i ditt ansvarsområde, %(rows)s rader) är klar.",
+    "scope": "ansvarsområde",
+    "Prepare an export": "Ta fram en export",
+    "Export": "Export",
+    "It is prepared in the background with the filters you chose. You get an email when it is ready, and you download it under My exports.": "Den tas fram i bakgrunden med de filter du valde. Du får ett mejl när den är klar och laddar ner den under Mina exporter.",
+    "Prepare the export": "Ta fram exporten",
+    "Back to the list": "Tillbaka till listan",
 }
 
 SV_PLURAL = {
@@ -1198,6 +1204,10 @@ SV_PLURAL = {
     "Download it within %(hours)s hour, after logging in:": (
         "Ladda ner den inom %(hours)s timme, efter att du har loggat in:",
         "Ladda ner den inom %(hours)s timmar, efter att du har loggat in:",
+    ),
+    "The %(format)s export of the people in %(scope)s has %(counter)s row: too many to be made while you wait.": (
+        "%(format)s-exporten av personerna i %(scope)s har %(counter)s rad: för många för att tas fram medan du väntar.",
+        "%(format)s-exporten av personerna i %(scope)s har %(counter)s rader: för många för att tas fram medan du väntar.",
     ),
 }
 

@@ -29,6 +29,3 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
-# Sessions read from the shared Redis cache (written through to the database):
-# no session query per request.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

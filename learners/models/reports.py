@@ -5,7 +5,9 @@ import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
@@ -116,11 +118,16 @@ class ReportExport(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    # The people list's own parameters only (its filters and sort), as the
+    # query string the page had.
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     language = models.CharField(_("language"), max_length=10)
     day = models.DateField(_("report day"))
     rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    # The requester's scope when the file was built (null: the whole city):
+    # the download needs every part of it still in their scope.
+    scope_paths = models.JSONField(_("scope"), null=True, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.QUEUED
     )
@@ -145,3 +152,12 @@ class ReportExport(models.Model):
 
     def __str__(self):
         return f"{self.get_format_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+@receiver(post_delete, sender=ReportExport)
+def _delete_export_file(sender, instance, **kwargs):
+    """A deleted export takes its file along (a unit or person deleted, the
+    sweep's clean-up): a file of people's records never outlives its row."""
+    if instance.file:
+        name, storage = instance.file.name, instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))

@@ -84,9 +84,9 @@ def test_drill_down_export_and_accessibility(new_page, catalogue):
 
 def test_everyone_in_scope_and_a_big_export_by_mail(new_page, catalogue, settings):
     """A head of two administrations lists everyone in them and asks for an
-    export too big for the request: it is built (the test settings run the
-    task eagerly, on commit), listed under My exports, and downloads as the
-    rows on the screen. axe on both pages."""
+    export too big for the request: confirmed, it is built (the test settings
+    run the task eagerly, on commit), listed under My exports, and downloads
+    as the rows on the screen. axe on the three pages."""
     settings.REPORT_EXPORT_DIRECT_MAX_ROWS = {"csv": 2, "xlsx": 2}
     head = make_staff("head2")
     head.email = "head2@example.org"
@@ -116,6 +116,9 @@ def test_everyone_in_scope_and_a_big_export_by_mail(new_page, catalogue, setting
         for row in rows.all()
     ]
     page.locator("a[data-export=xlsx]").click()
+    assert page.locator("h1").inner_text() == "Ta fram en export"
+    assert_no_axe_violations(page, "Confirm a big export")
+    page.get_by_role("button", name="Ta fram exporten").click()
     assert page.locator("h1").inner_text() == "Mina exporter"
     assert "Exporten har 4 rader" in page.locator(".messages").inner_text()
     assert_no_axe_violations(page, "My exports")

@@ -10,10 +10,12 @@ import csv
 import io
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -60,6 +62,15 @@ def _direct(client, url, params, settings):
         settings.REPORT_EXPORT_DIRECT_MAX_ROWS = limits
 
 
+def ask(client, url, params, **kwargs):
+    """Ask for an export too big for the request as a person does: the link
+    shows a confirmation page, whose button POSTs to the same address."""
+    confirm = client.get(url, params)
+    assert confirm.status_code == 200
+    assert b'data-export-confirm="' in confirm.content
+    return client.post(f"{url}?{urlencode(params)}", **kwargs)
+
+
 def test_everyone_in_scope_on_one_list(client, org, hr):
     add_people(org, org["a1"], 2, "a1-", overdue=True)
     add_people(org, org["a"], 1, "a-", state="completed")
@@ -100,7 +111,7 @@ def test_a_big_export_is_built_by_the_task_and_equals_the_screen(
     params = {"sortering": "due"}
     for file_format in ("csv", "xlsx"):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            response = client.get(url, {**params, "format": file_format})
+            response = ask(client, url, {**params, "format": file_format})
         assert response.status_code == 302
         assert response.url == reverse("learners:report_exports")
         assert len(callbacks) == 1  # the task, queued on commit (run eagerly)
@@ -157,7 +168,7 @@ def test_a_big_export_is_built_by_the_task_and_equals_the_screen(
 def test_exports_list_shows_only_ones_own(client, org, hr, small_limits):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    client.get(reverse("learners:report_people_all"), {"format": "xlsx"})
+    ask(client, reverse("learners:report_people_all"), {"format": "xlsx"})
     mine = ReportExport.objects.get()
     assert mine.state == ReportExport.State.QUEUED  # no on-commit in this test
     assert mine.unit is None and mine.rows == 4
@@ -173,7 +184,9 @@ def test_exports_list_shows_only_ones_own(client, org, hr, small_limits):
 def test_downloads_from_the_wrong_side(client, org, hr, small_limits):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    ask(
+        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
+    )
     export = ReportExport.objects.get()
     assert report_exports.build(export.pk) == "ready"
     url = reverse("learners:report_export_download", args=[export.pk])
@@ -197,7 +210,9 @@ def test_downloads_from_the_wrong_side(client, org, hr, small_limits):
 def test_the_build_checks_the_scope_again(client, org, small_limits):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    ask(
+        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
+    )
     export = ReportExport.objects.get()
     OrgUnit.objects.filter(pk=org["a"].pk).update(head=org["head_b"])
     assert build_report_export(str(export.pk)) == "out of scope"
@@ -212,13 +227,13 @@ def test_asking_twice_is_one_export_and_there_is_a_limit(client, org, small_limi
     client.force_login(org["head_a"])
     url = reverse("learners:report_people", args=[org["a"].pk])
     for _ in range(2):
-        client.get(url, {"format": "csv"})
+        ask(client, url, {"format": "csv"})
     assert ReportExport.objects.count() == 1
     assert AuditEvent.objects.filter(action="export_report").count() == 1
-    client.get(url, {"format": "xlsx"})
-    client.get(url, {"format": "csv", "sortering": "unit"})
+    ask(client, url, {"format": "xlsx"})
+    ask(client, url, {"format": "csv", "sortering": "unit"})
     assert ReportExport.objects.count() == 3
-    response = client.get(url, {"format": "csv", "sortering": "due"}, follow=True)
+    response = ask(client, url, {"format": "csv", "sortering": "due"}, follow=True)
     assert ReportExport.objects.count() == 3
     assert "Du har redan 3 exporter som tas fram" in response.content.decode()
     # Small enough: within the request, whatever is waiting.
@@ -234,7 +249,9 @@ def test_a_second_delivery_of_the_task_builds_and_mails_once(client, org, small_
     org["head_a"].email = "head@example.org"
     org["head_a"].save()
     client.force_login(org["head_a"])
-    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    ask(
+        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
+    )
     export = ReportExport.objects.get()
     assert build_report_export(str(export.pk)) == "ready"
     assert build_report_export(str(export.pk)) == "not queued"
@@ -251,7 +268,9 @@ def test_the_file_is_in_the_screens_language_the_mail_in_the_persons(
     StaffProfile.objects.filter(user=head).update(preferred_language="en")
     client.force_login(head)
     # The page in Swedish (the site's default; no language chosen).
-    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    ask(
+        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
+    )
     export = ReportExport.objects.get()
     assert export.language == "sv"
     report_exports.build(export.pk)
@@ -269,8 +288,8 @@ def test_the_sweep_deletes_old_files_and_gives_up_on_stuck_builds(
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
     url = reverse("learners:report_people", args=[org["a"].pk])
-    client.get(url, {"format": "csv"})
-    client.get(url, {"format": "xlsx"})
+    ask(client, url, {"format": "csv"})
+    ask(client, url, {"format": "xlsx"})
     ready, stuck = ReportExport.objects.order_by("format")
     report_exports.build(ready.pk)
     ready.refresh_from_db()
@@ -279,9 +298,9 @@ def test_the_sweep_deletes_old_files_and_gives_up_on_stuck_builds(
     ReportExport.objects.filter(pk=stuck.pk).update(
         state=ReportExport.State.RUNNING, started_at=timezone.now()
     )
-    assert sweep_report_exports() == {"expired": 0, "resent": 0}
+    assert sweep_report_exports() == {"expired": 0, "resent": 0, "retold": 0}
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
-        assert sweep_report_exports() == {"expired": 1, "resent": 0}
+        assert sweep_report_exports() == {"expired": 1, "resent": 0, "retold": 0}
     ready.refresh_from_db()
     stuck.refresh_from_db()
     assert ready.state == ReportExport.State.EXPIRED and not ready.file
@@ -299,11 +318,13 @@ def test_a_queued_export_whose_task_was_lost_is_sent_again(
 ):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    client.get(reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"})
+    ask(
+        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
+    )
     export = ReportExport.objects.get()
     assert export.state == ReportExport.State.QUEUED  # its task never ran
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        assert sweep_report_exports() == {"expired": 0, "resent": 1}
+        assert sweep_report_exports() == {"expired": 0, "resent": 1, "retold": 0}
     export.refresh_from_db()
     assert export.state == ReportExport.State.READY  # the eager task built it
 
@@ -315,7 +336,7 @@ def test_exports_page_queries_do_not_grow(
     client.force_login(org["head_a"])
     url = reverse("learners:report_people", args=[org["a"].pk])
     for params in ({}, {"sortering": "unit"}, {"sortering": "due"}):
-        client.get(url, {**params, "format": "csv"})
+        ask(client, url, {**params, "format": "csv"})
     # Session, user, the exports with their units (one query); the rest is
     # the base template's navigation, as on every page.
     with django_assert_max_num_queries(11):
@@ -351,9 +372,108 @@ def test_a_broker_that_is_down_does_not_break_the_request(
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(
-            reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
+        response = ask(
+            client,
+            reverse("learners:report_people", args=[org["a"].pk]),
+            {"format": "csv"},
         )
     assert response.status_code == 302
     export = ReportExport.objects.get()
     assert export.state == ReportExport.State.QUEUED  # the sweep sends it again
+
+
+def test_a_link_alone_queues_nothing(client, org, small_limits):
+    """Followed by a prefetcher or from another site, the export link only
+    shows the confirmation; the POST needs the CSRF token."""
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    url = reverse("learners:report_people", args=[org["a"].pk])
+    page = client.get(url, {"format": "xlsx", "sortering": "due", "sida": "1"})
+    assert page.status_code == 200 and ReportExport.objects.count() == 0
+    assert "har 4 rader" in page.content.decode()
+    assert f'href="{url}?sortering=due&amp;sida=1"' in page.content.decode()
+    assert not AuditEvent.objects.filter(action="export_report").exists()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(org["head_a"])
+    assert strict.post(f"{url}?format=xlsx").status_code == 403
+    assert ReportExport.objects.count() == 0
+
+
+def test_an_export_of_everyone_needs_all_of_its_scope_at_download(
+    client, org, small_limits
+):
+    add_people(org, org["a1"], 2, "a1-")
+    add_people(org, org["b"], 2, "b-")
+    head = org["head_a"]
+    OrgUnit.objects.filter(pk=org["b"].pk).update(head=head)  # A and B
+    client.force_login(head)
+    ask(client, reverse("learners:report_people_all"), {"format": "csv"})
+    export = ReportExport.objects.get()
+    assert report_exports.build(export.pk) == "ready"
+    export.refresh_from_db()
+    assert sorted(export.scope_paths) == sorted(
+        OrgUnit.objects.filter(pk__in=[org["a"].pk, org["b"].pk]).values_list(
+            "path", flat=True
+        )
+    )
+    assert export.rows == 8
+    url = reverse("learners:report_export_download", args=[export.pk])
+    assert client.get(url).status_code == 200
+    OrgUnit.objects.filter(pk=org["b"].pk).update(head=org["head_b"])  # B gone
+    assert client.get(url).status_code == 404  # it holds B's people
+
+
+def test_deleting_the_unit_deletes_the_file(
+    client, org, small_limits, django_capture_on_commit_callbacks
+):
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    ask(
+        client,
+        reverse("learners:report_people", args=[org["a1"].pk]),
+        {"format": "csv"},
+    )
+    export = ReportExport.objects.get()
+    report_exports.build(export.pk)
+    export.refresh_from_db()
+    path = Path(export.file.path)
+    assert path.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        OrgUnit.objects.get(pk=org["a1"].pk).staff.update(unit=None)
+        OrgUnit.objects.get(pk=org["a1"].pk).delete()
+    assert not ReportExport.objects.exists()
+    assert not path.exists()
+
+
+def test_a_mail_that_failed_is_sent_again_by_the_sweep(
+    client, org, small_limits, monkeypatch
+):
+    """SMTP refusing is a fault the local mail backend cannot give, so the
+    first send raises (replaced); the sweep's retry goes through for real."""
+    from django.core.mail import EmailMultiAlternatives
+
+    add_people(org, org["a1"], 2, "a1-")
+    head = org["head_a"]
+    head.email = "head@example.org"
+    head.save()
+    client.force_login(head)
+    ask(
+        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
+    )
+    export = ReportExport.objects.get()
+    real_send = EmailMultiAlternatives.send
+
+    def refused(self, *args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
+    with pytest.raises(ConnectionRefusedError):
+        build_report_export(str(export.pk))
+    export.refresh_from_db()
+    assert export.state == ReportExport.State.READY and mail.outbox == []
+    monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
+    assert sweep_report_exports()["retold"] == 0  # not yet: give it a moment
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert sweep_report_exports()["retold"] == 1
+        assert sweep_report_exports()["retold"] == 0
+    assert len(mail.outbox) == 1

@@ -1,7 +1,7 @@
 """What every report request costs, cut without changing what it does: the
 scope in one SQL query, the items' queryset built once a day, the unit with
 its ancestors in one query, the filter inputs written in Python, the Wagtail
-user bar on Wagtail pages only, sessions in the cache."""
+user bar on Wagtail pages only."""
 
 from datetime import date, timedelta
 
@@ -10,7 +10,6 @@ from django import forms
 from django.contrib.auth.models import Permission
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page
@@ -342,22 +341,6 @@ def test_user_bar_only_on_wagtail_pages(client, catalogue):
     learner = make_staff("learner")
     client.force_login(learner)
     assert b"wagtail-userbar" not in client.get(catalogue.url).content
-
-
-# --- Sessions ----------------------------------------------------------------
-
-
-@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
-def test_cached_sessions_end_at_logout(client):
-    user = make_staff("someone")
-    client.force_login(user)
-    cookie = client.cookies["sessionid"].value
-    assert client.get(reverse("learners:my_learning")).status_code == 200
-    client.post(reverse("logout"))
-    client.cookies["sessionid"] = cookie  # the old session, kept by an attacker
-    response = client.get(reverse("learners:my_learning"))
-    assert response.status_code == 302
-    assert reverse("login") in response["Location"]
 
 
 # --- The unit asked for --------------------------------------------------------
