@@ -35,12 +35,15 @@ median of `--runs`), logged in as a central HR specialist (the city) and as
 the head of the largest district administration (its subtree):
 1. the overview for the city, one administration and one unit, without and
    with a course filter (which adds the trend; goals are always shown);
-2. the people list (first page) of one unit and one administration;
+2. the people list (first page) of one unit, one administration and the
+   whole city (the whole-scope view);
 3. the CSV and XLSX export of a department (~10k rows), the administration
-   and the whole city, with the process's peak RSS during the export (the
-   kernel's high-water mark, reset before each request). The view takes a
-   unit and the HR tree has no city root, so the city export goes through
-   the same view with a stand-in top unit (path "", every unit under it).
+   and the whole city within the request (the size limits lifted: what the
+   writing costs), with the process's peak RSS during the export (the
+   kernel's high-water mark, reset before each request);
+4. the city's CSV and XLSX as HR gets them: the confirmation's POST queues
+   the export, and the worker's build (`report_exports.build`) is timed
+   in-process, its file checked row by row against the raw SQL.
 Beside each, the raw SQL written by hand (latest cycle per person and course
 by DISTINCT ON, not withdrawn, active users, status by CASE, grouped by unit
 prefix and course; for the exports COPY ... TO STDOUT of the same rows), and
