@@ -477,3 +477,49 @@ def test_a_mail_that_failed_is_sent_again_by_the_sweep(
         assert sweep_report_exports()["retold"] == 1
         assert sweep_report_exports()["retold"] == 0
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_clicks_at_the_same_moment_queue_one_export(catalogue, monkeypatch):
+    """Threads on PostgreSQL: both requests find nothing pending at the same
+    moment unless the person's row serializes them."""
+    import threading
+    import time
+
+    from django.db import connection
+    from django.test import RequestFactory
+
+    monkeypatch.setattr(report_exports, "_enqueue", lambda task, export_id: None)
+    # Widen the window between looking for a pending export and adding one.
+    create = ReportExport.objects.create
+
+    def slow_create(**kwargs):
+        time.sleep(0.5)
+        return create(**kwargs)
+
+    monkeypatch.setattr(ReportExport.objects, "create", slow_create)
+    org = make_report_org(catalogue)
+    unit = OrgUnit.objects.get(pk=org["a"].pk)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def click():
+        try:
+            request = RequestFactory().get("/", {"format": "csv", "sortering": "due"})
+            request.user = org["head_a"]
+            barrier.wait(timeout=10)
+            outcomes.append(report_exports.request_export(request, unit, "csv", 9))
+        except Exception as error:  # noqa: BLE001 - recorded for the assertion
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(outcomes) == 2, outcomes
+    assert sorted(created for _export, created in outcomes) == [False, True]
+    assert ReportExport.objects.count() == 1
+    assert outcomes[0][0].pk == outcomes[1][0].pk
