@@ -77,6 +77,18 @@ def _admin_viewsets_registered():
 
 
 @pytest.fixture(autouse=True)
+def _site_links_forgotten():
+    """The header's links are cached (cms.context_processors) and dropped by
+    page signals; a test's rollback or flush sends none, so each test starts
+    without them."""
+    from cms.context_processors import forget_site_links
+
+    forget_site_links()
+    yield
+    forget_site_links()
+
+
+@pytest.fixture(autouse=True)
 def _report_counts_start_unrefreshed(request):
     """The reports' precomputed counts (materialized views and the table that
     says when they were refreshed, learners/migrations/0011) are not model

@@ -1,0 +1,22 @@
+"""Keep the header's cached links (cms.context_processors) true: any change to
+a page or a site drops them, and the next page reads them again."""
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .context_processors import forget_site_links
+
+
+def _page_changed(sender, instance, **kwargs):
+    if isinstance(instance, Page | Site):
+        forget_site_links()
+
+
+def connect():
+    # Sent for every model (a page's signals come with its specific class as
+    # sender); the isinstance check above is all they cost elsewhere.
+    post_save.connect(_page_changed, dispatch_uid="site-links-save")
+    post_delete.connect(_page_changed, dispatch_uid="site-links-delete")
+    for signal in (page_published, page_unpublished, post_page_move):
+        signal.connect(forget_site_links, dispatch_uid=f"site-links-{id(signal)}")
