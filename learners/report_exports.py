@@ -8,7 +8,7 @@ whole city: a minute of openpyxl, past any proxy's timeout) becomes a
 (its filters, its report day, its language), keeps it in private storage,
 and mails a link. Only the person who asked may download it, and only while
 the unit is still in their scope; it is deleted after `REPORT_EXPORT_KEEP`.
-Each step is in the audit log.
+Each request and download is in the audit log (`report_views._audit`).
 """
 
 import csv
@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from .models import AuditEvent, Notification, ReportExport
+from .models import Notification, ReportExport
 from .querysets import scope_unit_paths
 
 logger = logging.getLogger(__name__)
@@ -374,25 +374,3 @@ def sweep(now=None):
         created_at__lt=now - 7 * keep_for(),
     ).delete()
     return {"expired": expired, "resent": resent, "retold": retold}
-
-
-def audit_download(request, export):
-    AuditEvent.objects.create(
-        actor=request.user,
-        action=AuditEvent.Action.EXPORT_REPORT,
-        summary=(
-            gettext_lazy("Report: %(scope)s")
-            % {
-                "scope": export.unit.name
-                if export.unit
-                else gettext_lazy("all in scope")
-            }
-        )[:500],
-        details={
-            "export": str(export.pk),
-            "downloaded": True,
-            "unit": export.unit.hr_code if export.unit else None,
-            "format": export.format,
-            "path": request.get_full_path()[:500],
-        },
-    )

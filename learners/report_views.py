@@ -842,7 +842,17 @@ def export_download(request, export_id):
         handle = job.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    report_exports.audit_download(request, job)
+    _audit(
+        request,
+        AuditEvent.Action.EXPORT_REPORT,
+        paths,
+        job.unit,
+        None,
+        view="people",
+        format=job.format,
+        export=str(job.pk),
+        downloaded=True,
+    )
     return FileResponse(
         handle,
         as_attachment=True,
