@@ -84,7 +84,9 @@ class Names:
     def rich_text(self, html):
         return re.sub(
             r'linktype="document" id="(\d+)"',
-            lambda m: f'linktype="document" document="{self.documents[int(m.group(1))]}"',
+            lambda m: (
+                f'linktype="document" document="{self.documents[int(m.group(1))]}"'
+            ),
             html,
         )
 

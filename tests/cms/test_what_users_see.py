@@ -12,7 +12,8 @@ ids in links and forms are the same in every run; CSRF tokens and UUIDs,
 which differ between two requests, are normalised.
 
 To write the files anew after an intended change:
-    KOMPETENS_WRITE_EXPECTED=1 .venv/bin/python -m pytest tests/cms/test_what_users_see.py
+    KOMPETENS_WRITE_EXPECTED=1 .venv/bin/python -m pytest \
+        tests/cms/test_what_users_see.py
 and read the diff before committing it.
 """
 
@@ -188,9 +189,7 @@ def _demo_ids():
     ids.update(
         {
             f"profile:{username}": pk
-            for username, pk in StaffProfile.objects.values_list(
-                "user__username", "pk"
-            )
+            for username, pk in StaffProfile.objects.values_list("user__username", "pk")
         }
     )
     ids["course:security"] = CoursePage.objects.get(
