@@ -99,7 +99,7 @@ def _print_profile(profiler, name):
 
 
 def plan_step(name, label, kind, content, filename, mode="full"):
-    from learners import hr_import
+    from organisation import hr_import
 
     with measured(name, label) as step:
         plan = hr_import.plan_import(None, kind, content, filename, mode)
@@ -114,7 +114,7 @@ def apply_step(name, label, kind, content, filename, mode="full", confirm=False)
     apply's own a savepoint, so nothing commits before the outer one does."""
     from django.db import transaction
 
-    from learners import hr_import
+    from organisation import hr_import
 
     with measured(name, label) as step:
         with transaction.atomic():
@@ -149,7 +149,7 @@ def _plan_result(plan):
 
 
 def evaluate_step(name, label, func):
-    from learners.models import Assignment
+    from assignments.models import Assignment
 
     before = Assignment.objects.count()
     with measured(name, label) as step:
@@ -329,7 +329,8 @@ def create_rules(city, courses, today):
 
     from django.contrib.auth import get_user_model
 
-    from learners.models import AssignmentRule, OrgUnit
+    from assignments.models import AssignmentRule
+    from organisation.models import OrgUnit
 
     rng = random.Random(20)
     by_title = {c.title: c for c in courses}
@@ -565,7 +566,8 @@ def check_everyone(course, today):
     person who has not passed their end date."""
     from django.db.models import Q
 
-    from learners.models import Assignment, StaffProfile
+    from assignments.models import Assignment
+    from organisation.models import StaffProfile
 
     expected = (
         StaffProfile.objects.filter(user__is_active=True)
@@ -638,10 +640,11 @@ def run(args, db_name):
     from django.db.models import Count
     from django.utils import timezone
 
+    from assignments.actions.evaluation import evaluate_all, evaluate_course
+    from assignments.models import Assignment
     from courses.models import CoursePage
-    from learners.actions.assignments import evaluate_all, evaluate_course
-    from learners.hr_import import STAFF, UNITS
-    from learners.models import Assignment, StaffProfile
+    from organisation.hr_import import STAFF, UNITS
+    from organisation.models import StaffProfile
 
     load_before = os.getloadavg()[0]
     started = time.perf_counter()

@@ -109,8 +109,9 @@ _WORK = common.set_up_environment(
 )
 
 import assign_data  # noqa: E402
-import assignments  # noqa: E402  (the #4 seeding: imported, not copied)
 import cpu_time  # noqa: E402
+
+import assignments  # noqa: E402  (the #4 seeding: imported, not copied)
 
 RESULTS = BENCH / "results"
 EVERYONE_COURSE = "Informationssäkerhet för medarbetare"
@@ -271,8 +272,8 @@ def seed(args, day):
     from django.core.management import call_command
     from django.db import transaction
 
-    from learners.actions.assignments import evaluate_all
-    from learners.hr_import import STAFF, UNITS, apply_import
+    from assignments.actions.evaluation import evaluate_all
+    from organisation.hr_import import STAFF, UNITS, apply_import
 
     call_command("migrate", verbosity=0)
     city = assign_data.generate(day, units=args.units, staff=args.staff)
@@ -359,7 +360,7 @@ def set_due_dates(day, seed=5):
     teams), ~10 % within 14 days, the rest later. Bulk, by COPY."""
     from django.db import connection
 
-    from learners.models import Assignment
+    from assignments.models import Assignment
 
     rng = random.Random(seed)
     rows = list(
@@ -407,7 +408,7 @@ def set_due_dates(day, seed=5):
 
 
 def hr_contact():
-    from learners.models import StaffProfile
+    from organisation.models import StaffProfile
 
     profile = (
         StaffProfile.objects.filter(job_title="HR-specialist", user__is_active=True)
@@ -420,7 +421,7 @@ def hr_contact():
 
 
 def set_policy(**fields):
-    from learners.models import ReminderPolicy
+    from reminders.models import ReminderPolicy
 
     rules = ReminderPolicy.load()
     for name, value in fields.items():
@@ -474,13 +475,14 @@ def _fmt_counts(counts):
 
 
 def table_counts():
-    from learners.models import Notification, NotificationItem
+    from notifications.models import Notification
+    from reminders.models import NotificationItem
 
     return Notification.objects.count(), NotificationItem.objects.count()
 
 
 def plan_and_store(tag, label, day, rules):
-    from learners.reminders import plan_day, store_plan
+    from reminders.planning import plan_day, store_plan
 
     messages = []
     with measured(f"{tag}_plan", f"{label}: plan_day()") as step:
@@ -515,8 +517,8 @@ def enqueue_step(tag, label):
     import redis
 
     from cms.celery import app
-    from learners.reminders import policy
-    from learners.tasks import enqueue_pending_reminders
+    from reminders.planning import policy
+    from reminders.sending import enqueue_pending_reminders
 
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     queue = app.conf.task_default_queue
@@ -531,7 +533,7 @@ def enqueue_step(tag, label):
 def sweep_again_step(tag, label, day):
     """What beat runs every ten minutes once the day is planned and handed
     out: the whole plan again (nothing new) and an enqueue (nothing: leased)."""
-    from learners.tasks import sweep_reminders
+    from reminders.tasks import sweep_reminders
 
     before = table_counts()
     with measured(f"{tag}_sweep_again", f"{label}: sweep_reminders() again") as step:
@@ -548,7 +550,7 @@ def sweep_again_step(tag, label, day):
 
 def reset_handout():
     """Empty the broker and forget the hand-out, as if nothing was enqueued."""
-    from learners.models import Notification
+    from notifications.models import Notification
 
     flush_broker()
     Notification.objects.update(enqueued_at=None)
@@ -558,8 +560,9 @@ def delete_reminders():
     """Every reminder message and item, in two statements."""
     from django.db import connection
 
-    from learners.models import Notification, NotificationItem
-    from learners.tasks import REMINDER_KINDS
+    from notifications.models import Notification
+    from reminders.models import NotificationItem
+    from reminders.sending import REMINDER_KINDS
 
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {NotificationItem._meta.db_table}")  # noqa: S608
@@ -684,8 +687,8 @@ def deliver(name, label, ids, smtp, worker, rate_per_minute, timeout):
     from django.db.models import Count
     from django.utils import timezone
 
-    from learners.models import Notification
-    from learners.tasks import enqueue_pending_reminders
+    from notifications.models import Notification
+    from reminders.sending import enqueue_pending_reminders
 
     rules = set_policy(rate_per_minute=rate_per_minute)
     clear_rate_counter()
@@ -823,8 +826,8 @@ def backlog(smtp, worker, minutes, rate):
 
     from django.utils import timezone
 
-    from learners.models import Notification
-    from learners.tasks import ENQUEUE_LEASE, enqueue_pending_reminders
+    from notifications.models import Notification
+    from reminders.sending import ENQUEUE_LEASE, enqueue_pending_reminders
 
     rules = set_policy(rate_per_minute=rate)
     clear_rate_counter()
@@ -878,8 +881,8 @@ def _watch_backlog(smtp, worker, minutes, rate, label, enqueue):
     cpu_worker = worker.cpu_seconds() - cpu_worker
     arrivals = smtp.since(first_arrival)
     log = Path(worker.log_path).read_text()[log_offset:]
-    runs = _log_minutes(log, "learners.tasks.send_reminders[", "succeeded")
-    limited = _log_minutes(log, "learners.tasks.send_reminders[", "'rate limited'")
+    runs = _log_minutes(log, "reminders.send_reminders[", "succeeded")
+    limited = _log_minutes(log, "reminders.send_reminders[", "'rate limited'")
     per_minute = Counter(int(a[0] // 60) for a in arrivals)
     result = {
         "label": label,
@@ -912,7 +915,7 @@ def _watch_backlog(smtp, worker, minutes, rate, label, enqueue):
 
 def send_in_process(label, ids, name="send"):
     """send_reminder_message() in this process, to the local SMTP server."""
-    from learners.tasks import send_reminder_message
+    from reminders.sending import send_reminder_message
 
     with measured(name, label) as step:
         started = time.perf_counter()
@@ -1060,8 +1063,10 @@ def run(args, db_name, smtp):
 
     from django.db.models import Count
 
-    from learners.models import Assignment, Notification, StaffProfile
-    from learners.tasks import REMINDER_KINDS
+    from assignments.models import Assignment
+    from notifications.models import Notification
+    from organisation.models import StaffProfile
+    from reminders.sending import REMINDER_KINDS
 
     contact = hr_contact()
     worker = None

@@ -307,7 +307,7 @@ def publish_courses(rng):
 
 def seed_units(city, cursor, workdir):
     """Units with their treebeard paths. Returns {code: (id, path)}."""
-    from learners.models import OrgUnit
+    from organisation.models import OrgUnit
 
     children = {}
     for unit in city.units:
@@ -350,7 +350,7 @@ def seed_people(city, units, day, rng, cursor, workdir):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from learners.models import StaffProfile
+    from organisation.models import StaffProfile
 
     User = get_user_model()
     start = User.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -484,7 +484,7 @@ def seed_people(city, units, day, rng, cursor, workdir):
     profiles.copy(cursor)
     heads = [(units[u.code][0], by_number[u.head]) for u in city.units if u.head]
     cursor.execute(
-        'UPDATE "learners_orgunit" AS u SET head_id = v.head '
+        'UPDATE "organisation_orgunit" AS u SET head_id = v.head '
         "FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS head) AS v "
         "WHERE u.id = v.id",
         [[h[0] for h in heads], [h[1] for h in heads]],
@@ -497,12 +497,8 @@ def seed_people(city, units, day, rng, cursor, workdir):
 
 class Record:
     def __init__(self, day, rng, workdir):
-        from learners.models import (
-            Assignment,
-            Certificate,
-            Enrolment,
-            LessonProgress,
-        )
+        from assignments.models import Assignment
+        from learners.models import Certificate, Enrolment, LessonProgress
 
         self.day = day
         self.rng = rng
@@ -816,7 +812,8 @@ def seed_record(people, courses, day, rng, cursor, workdir):
 
 def seed_goals(courses, units, day, central):
     from courses.models import CoursePage
-    from learners.models import OrgUnit, ReportGoal
+    from organisation.models import OrgUnit
+    from reports.models import ReportGoal
 
     pages = CoursePage.objects.in_bulk([c["pk"] for c in courses])
     everyone = [c for c in courses if c["kind"] == "all"]
@@ -878,7 +875,8 @@ def seed(day, *, units=2000, staff=40000, workdir=None, log=print):
             if p["active"] and p["unit"] and p["admin"] == office and not p["head"]
         )
         cursor.execute(
-            "UPDATE learners_staffprofile SET hr_role = 'central' WHERE user_id = %s",
+            "UPDATE organisation_staffprofile SET hr_role = 'central' "
+            "WHERE user_id = %s",
             [central["id"]],
         )
         log(
@@ -894,9 +892,9 @@ def seed(day, *, units=2000, staff=40000, workdir=None, log=print):
         )
         for table in (
             "auth_user",
-            "learners_staffprofile",
-            "learners_orgunit",
-            "learners_assignment",
+            "organisation_staffprofile",
+            "organisation_orgunit",
+            "assignments_assignment",
             "learners_enrolment",
             "learners_lessonprogress",
             "learners_certificate",

@@ -336,7 +336,7 @@ def items_sql(prefix, course=None, courses=None, people_columns=False):
         "p.is_active",
         "u.path LIKE %(prefix)s",
         # The latest cycle: no later one of the same person and course.
-        "NOT EXISTS (SELECT 1 FROM learners_assignment n WHERE n.person_id = "
+        "NOT EXISTS (SELECT 1 FROM assignments_assignment n WHERE n.person_id = "
         "a.person_id AND n.course_id = a.course_id AND n.cycle > a.cycle)",
     ]
     if course:
@@ -364,10 +364,10 @@ def items_sql(prefix, course=None, courses=None, people_columns=False):
 WITH items AS (
     SELECT a.id, a.person_id, a.course_id, a.course_title, a.cycle, a.state,
            a.due_date, a.completed_at, s.unit_id, u.path, {more}{status} AS status
-      FROM learners_assignment a
+      FROM assignments_assignment a
       JOIN auth_user p ON p.id = a.person_id
-      JOIN learners_staffprofile s ON s.user_id = a.person_id
-      JOIN learners_orgunit u ON u.id = s.unit_id
+      JOIN organisation_staffprofile s ON s.user_id = a.person_id
+      JOIN organisation_orgunit u ON u.id = s.unit_id
       {joins}
      WHERE {" AND ".join(where)}
 )"""
@@ -387,7 +387,7 @@ def matrix_sql(prefix, length, course, day):
 )
 SELECT substr(u.path, 1, %(length)s) AS grp, course_id, sum(total)::bigint,
        sum(completed)::bigint, sum(overdue)::bigint, sum(exempt)::bigint
-  FROM per_unit JOIN learners_orgunit u ON u.id = per_unit.unit_id
+  FROM per_unit JOIN organisation_orgunit u ON u.id = per_unit.unit_id
  GROUP BY 1, 2"""
     )
     return (
@@ -431,7 +431,7 @@ SELECT g.goal, sum(total)::bigint, sum(completed)::bigint, sum(overdue)::bigint,
   FROM unnest(%(ids)s::int[], %(gcourses)s::int[], %(prefixes)s::text[])
        AS g(goal, course, prefix)
   JOIN per_unit pu ON pu.course_id = g.course
-  JOIN learners_orgunit u ON u.id = pu.unit_id AND u.path LIKE g.prefix
+  JOIN organisation_orgunit u ON u.id = pu.unit_id AND u.path LIKE g.prefix
  GROUP BY g.goal"""
     )
     return (
@@ -532,7 +532,8 @@ class Page:
 
 
 def build_pages(meta, day):
-    from learners.models import OrgUnit, ReportGoal
+    from organisation.models import OrgUnit
+    from reports.models import ReportGoal
 
     facts = meta["facts"]
     admin = OrgUnit.objects.get(hr_code=facts["admin"])
@@ -800,8 +801,8 @@ def goals_for(page, all_goals):
 
 def raw_statements(page, context, day):
     """The raw SQL computing what `page` shows."""
-    from learners.models import OrgUnit
-    from learners.report_views import PAGE_SIZE
+    from organisation.models import OrgUnit
+    from reports.views import PAGE_SIZE
 
     prefix = page.unit.path if page.unit is not None else page.scope
     if page.kind == "overview":
@@ -831,7 +832,7 @@ def raw_statements(page, context, day):
 @contextmanager
 def captured_context():
     """The template context of the report views' render() calls."""
-    from learners import report_views
+    from reports import views as report_views
 
     seen = []
     real = report_views.render
@@ -917,7 +918,7 @@ def goals_sql_expected(statements):
 def _status_labels():
     from django.utils import translation
 
-    from learners.report_views import STATUS_LABELS
+    from reports.forms import STATUS_LABELS
 
     with translation.override("sv"):
         return {key: str(label) for key, label in STATUS_LABELS.items()}
@@ -1093,7 +1094,7 @@ def refresh_counts_timed():
     return (ms, rows in the counts view, rows in the days view)."""
     from django.db import connection
 
-    from learners.reports import COUNTS_VIEW, DAYS_VIEW, refresh_counts
+    from reports.figures import COUNTS_VIEW, DAYS_VIEW, refresh_counts
 
     started = time.perf_counter()
     refresh_counts()
@@ -1111,7 +1112,7 @@ def keep_counts_fresh():
     from django.db import connection
     from django.utils import timezone
 
-    from learners.reports import COUNTS_REFRESHED, refresh_counts
+    from reports.figures import COUNTS_REFRESHED, refresh_counts
 
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT refreshed_at FROM {COUNTS_REFRESHED} WHERE id = 1")
@@ -1126,7 +1127,7 @@ def nothing_in_scope():
     data's (the items' querysets are empty, so Django sends no query for
     them). What a report request costs whatever it reports: session, user,
     scope, unit, audit row, form, base template and its navigation."""
-    from learners import report_views
+    from reports import views as report_views
 
     real = report_views.current_items
     with mock.patch.object(
@@ -1143,7 +1144,7 @@ FLOOR_PAGES = ("overview_unit", "people_unit")
 @contextmanager
 def counting_live():
     """The overview as it is without fresh precomputed counts."""
-    from learners.reports import PrecomputedCounts
+    from reports.figures import PrecomputedCounts
 
     with mock.patch.object(PrecomputedCounts, "for_page", lambda *a, **k: None):
         yield
@@ -1227,8 +1228,8 @@ def measure_background(page, client, day, args):
     same rows; the file is then checked row by row against the raw SQL."""
     from django.test import override_settings
 
-    from learners import report_exports
-    from learners.models import ReportExport
+    from reports import exports as report_exports
+    from reports.models import ReportExport
 
     fmt = page.url.rsplit("=", 1)[-1]
     statements = [export_sql(page.unit.path, day, copy=True)]
@@ -1473,13 +1474,9 @@ def run(args, db_name, static):
     from django.test import Client
     from django.utils import timezone
 
-    from learners.models import (
-        Assignment,
-        Certificate,
-        Enrolment,
-        LessonProgress,
-        StaffProfile,
-    )
+    from assignments.models import Assignment
+    from learners.models import Certificate, Enrolment, LessonProgress
+    from organisation.models import StaffProfile
 
     day = timezone.localdate()
     refresh_ms, counts_rows, days_rows = refresh_counts_timed()

@@ -102,7 +102,7 @@ def realistic_statements(count, kind):
     completed, in turn, from different people and courses."""
     from django.conf import settings
 
-    from learners.xapi.statements import (
+    from xapi.statements import (
         PLATFORM,
         activity,
         duration,
@@ -111,13 +111,7 @@ def realistic_statements(count, kind):
         timestamp,
         verb,
     )
-    from learners.xapi.vocab import (
-        ATTEMPT,
-        COMPLETION_SOURCE,
-        ENGLISH,
-        PROGRESS,
-        SWEDISH,
-    )
+    from xapi.vocab import ATTEMPT, COMPLETION_SOURCE, ENGLISH, PROGRESS, SWEDISH
 
     rng = random.Random(f"xapi-{kind}")  # deterministic test data
     start = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -292,8 +286,8 @@ def run_case(*, statement_rows, batch_size, lrs=None, store_size=None):
     import httpx
     from django.db import connection, transaction
 
-    from learners.models import LrsDestination, LrsRequest, StatementDelivery
-    from learners.xapi.delivery import flush_destination, make_client
+    from xapi.delivery import flush_destination, make_client
+    from xapi.models import LrsDestination, LrsRequest, StatementDelivery
 
     label = f"store {store_size}" if lrs else "mock"
     with transaction.atomic():
@@ -518,8 +512,8 @@ def run(args, db_name, lrs):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from learners.models import Statement
-    from learners.xapi import outbox
+    from xapi import outbox
+    from xapi.models import Statement
 
     # No Celery here: the flushes below are the only ones.
     outbox.schedule_flush = lambda: None

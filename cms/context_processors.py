@@ -1,6 +1,10 @@
 from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
+from courses.models import CourseIndexPage
+
+from .models import AccessibilityStatementPage
+
 # The header's links (the catalogue, the accessibility statement) on every
 # page: two page queries and their URLs, kept in the cache. Dropped whenever
 # a page or a site is saved, moved, published, unpublished or deleted (the
@@ -10,10 +14,6 @@ SITE_LINKS_SECONDS = 3600
 
 
 def _page_urls():
-    from courses.models import CourseIndexPage
-
-    from .models import AccessibilityStatementPage
-
     urls = {}
     for name, model in (
         ("accessibility", AccessibilityStatementPage),

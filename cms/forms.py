@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessibilityReport
+from .models.reports import AccessibilityReport
 
 
 class AccessibilityReportForm(forms.ModelForm):

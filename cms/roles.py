@@ -10,6 +10,10 @@ available for review before publishing.
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
+
+from courses.models import CourseIndexPage
+from learners.actions.history import hr_records_collection
 
 HR_AUTHORS = "HR-redaktörer"
 
@@ -42,12 +46,6 @@ MODEL_PERMISSIONS = [
 
 @transaction.atomic
 def ensure_hr_author_group() -> Group:
-    from wagtail.models import (
-        Collection,
-        GroupCollectionPermission,
-        GroupPagePermission,
-    )
-
     group, _created = Group.objects.get_or_create(name=HR_AUTHORS)
     for app_label, codename in MODEL_PERMISSIONS:
         group.permissions.add(
@@ -55,8 +53,6 @@ def ensure_hr_author_group() -> Group:
         )
     # Page permissions on the catalogue(s) only: HR authors courses and
     # information material, not the home page or the accessibility statement.
-    from courses.models import CourseIndexPage
-
     for catalogue in CourseIndexPage.objects.all():
         for codename in PAGE_PERMISSIONS:
             permission = Permission.objects.get(
@@ -82,44 +78,44 @@ HR_ADMINISTRATORS = "HR-administratörer"
 HR_ADMIN_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
     # The HR import (units and staff).
-    ("learners", "add_staffprofile"),
-    ("learners", "change_staffprofile"),
-    ("learners", "view_staffprofile"),
+    ("organisation", "add_staffprofile"),
+    ("organisation", "change_staffprofile"),
+    ("organisation", "view_staffprofile"),
     # Delegations of units to deputies and assistants.
-    ("learners", "add_unitdelegation"),
-    ("learners", "change_unitdelegation"),
-    ("learners", "delete_unitdelegation"),
-    ("learners", "view_unitdelegation"),
+    ("organisation", "add_unitdelegation"),
+    ("organisation", "change_unitdelegation"),
+    ("organisation", "delete_unitdelegation"),
+    ("organisation", "view_unitdelegation"),
     # Completions from before go-live or done elsewhere.
     ("learners", "record_completion"),
     # The audit log, read only.
-    ("learners", "view_auditevent"),
+    ("organisation", "view_auditevent"),
     ("learners", "revoke_certificate"),
     ("learners", "add_quizaccommodation"),
     ("learners", "change_quizaccommodation"),
     ("learners", "delete_quizaccommodation"),
     ("learners", "view_quizaccommodation"),
     # Mandatory training: rules, exemptions, retakes. A coordinator's rules
-    # are limited to their administration (learners.rule_views).
-    ("learners", "add_assignmentrule"),
-    ("learners", "change_assignmentrule"),
-    ("learners", "delete_assignmentrule"),
-    ("learners", "view_assignmentrule"),
-    ("learners", "add_exemption"),
-    ("learners", "change_exemption"),
-    ("learners", "delete_exemption"),
-    ("learners", "view_exemption"),
-    ("learners", "require_retake"),
+    # are limited to their administration (assignments.admin_views.rule_scope).
+    ("assignments", "add_assignmentrule"),
+    ("assignments", "change_assignmentrule"),
+    ("assignments", "delete_assignmentrule"),
+    ("assignments", "view_assignmentrule"),
+    ("assignments", "add_exemption"),
+    ("assignments", "change_exemption"),
+    ("assignments", "delete_exemption"),
+    ("assignments", "view_exemption"),
+    ("assignments", "require_retake"),
     # Reminders: the delivery log (read only) and the reminder policy.
-    ("learners", "view_notification"),
-    ("learners", "view_notificationitem"),
-    ("learners", "change_reminderpolicy"),
+    ("notifications", "view_notification"),
+    ("reminders", "view_notificationitem"),
+    ("reminders", "change_reminderpolicy"),
     # Reports: goals and what managers may see.
-    ("learners", "add_reportgoal"),
-    ("learners", "change_reportgoal"),
-    ("learners", "delete_reportgoal"),
-    ("learners", "view_reportgoal"),
-    ("learners", "change_reportsettings"),
+    ("reports", "add_reportgoal"),
+    ("reports", "change_reportgoal"),
+    ("reports", "delete_reportgoal"),
+    ("reports", "view_reportgoal"),
+    ("reports", "change_reportsettings"),
 ]
 
 
@@ -133,4 +129,7 @@ def ensure_hr_admin_group() -> Group:
         group.permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
+    # Attachments to people's records are served to the groups that may
+    # record completions: this one, also for any stored before it was set up.
+    hr_records_collection()
     return group

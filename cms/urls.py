@@ -7,7 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from learners.calendar_views import calendar_feed
+from assignments.views import calendar_feed
 from learners.certificate_views import verify_certificate
 
 from .views import ping
@@ -41,7 +41,11 @@ urlpatterns = [
         ),
         name="set_password_done",
     ),
+    # What a person does and follows up, under one address: each app's own.
     path("learning/", include("learners.urls")),
+    path("learning/", include("assignments.urls")),
+    path("learning/", include("reminders.urls")),
+    path("learning/", include("reports.urls")),
     path("intyg/<str:code>/", verify_certificate, name="verify_certificate"),
     # The secret token is the credential: calendars fetch without logging in.
     path("kalender/<str:token>.ics", calendar_feed, name="calendar_feed"),

@@ -1,16 +1,21 @@
 """The catalogue's read: courses and information material under a catalogue
-page, searched and filtered, with the learner's own status on each course.
-A fixed number of queries whatever the number of courses."""
+page, searched and filtered. A fixed number of queries whatever the number of
+courses. The learner's own status on each course is added by the learning
+record (the `learner_page_context` hook, `courses.hooks`).
+
+The page hands in what it offers (its querysets), so this module needs none
+of the page models."""
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import LANGUAGE_CHOICES, Category, CoursePage, InformationPage
+from .languages import LANGUAGE_CHOICES
 
 MAX_QUERY_LENGTH = 200
 
 
-def catalogue_context(catalogue, request):
-    from learners.progress import current_enrolments
+def catalogue_context(catalogue, request, *, courses, information, categories):
+    """`courses` and `information` are the live pages the catalogue offers,
+    `categories` the categories to filter by."""
 
     def param(name, limit=100):
         # NUL cannot be stored or searched in PostgreSQL: drop it, never a 500.
@@ -21,9 +26,6 @@ def catalogue_context(catalogue, request):
     language = param("sprak")
     kind = param("typ")
 
-    # Retired courses take no new learners: not offered in the catalogue.
-    courses = CoursePage.objects.live().child_of(catalogue).filter(retired=False)
-    information = InformationPage.objects.live().child_of(catalogue)
     if category_slug:
         courses = courses.filter(categories__slug=category_slug)
         information = information.filter(categories__slug=category_slug)
@@ -52,20 +54,13 @@ def catalogue_context(catalogue, request):
         else []
     )
 
-    enrolments = current_enrolments(request.user, courses)
     for course in courses:
-        enrolment = enrolments.get(course.pk)
-        if enrolment is None:
-            course.learner_status = "not_started"
-        elif enrolment.completed_at:
-            course.learner_status = "completed"
-        else:
-            course.learner_status = "in_progress"
+        course.learner_status = "not_started"
 
     return {
         "courses": courses,
         "information_pages": information,
-        "categories": Category.objects.all(),
+        "categories": categories,
         "language_choices": LANGUAGE_CHOICES,
         "kind_choices": [
             ("kurs", _("Courses")),

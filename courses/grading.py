@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from .quiz_blocks import QuestionStreamBlock
+
 
 class AnswerError(ValueError):
     """A submitted answer that cannot belong to the question: a tampered or
@@ -81,8 +83,6 @@ def snapshot(quiz, presentation):
 
 
 def questions_from_snapshot(raw) -> dict[str, Question]:
-    from .quiz_blocks import QuestionStreamBlock
-
     return _questions_from_stream(QuestionStreamBlock().to_python(raw))
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -19,10 +20,12 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from .blocks import LessonStreamBlock
+from .catalogue import catalogue_context
+from .hooks import add_learner_context
+from .languages import LANGUAGE_CHOICES
 from .quiz_blocks import QuestionStreamBlock
+from .quiz_fields import preview_questions
 from .validity import Validity
-
-LANGUAGE_CHOICES = [("sv", _("Swedish")), ("en", _("English"))]
 
 
 @register_snippet
@@ -84,11 +87,18 @@ class CourseIndexPage(LoginRequiredPageMixin, Page):
         verbose_name = _("catalogue")
 
     def get_context(self, request, *args, **kwargs):
-        from .catalogue import catalogue_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(catalogue_context(self, request))
-        return context
+        context.update(
+            catalogue_context(
+                self,
+                request,
+                # Retired courses take no new learners: not offered here.
+                courses=CoursePage.objects.live().child_of(self).filter(retired=False),
+                information=InformationPage.objects.live().child_of(self),
+                categories=Category.objects.all(),
+            )
+        )
+        return add_learner_context(self, request, context)
 
 
 class CoursePage(LoginRequiredPageMixin, Page):
@@ -225,11 +235,8 @@ class CoursePage(LoginRequiredPageMixin, Page):
         self.validity.check()
 
     def get_context(self, request, *args, **kwargs):
-        from learners.views import course_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(course_context(self, request))
-        return context
+        return add_learner_context(self, request, context)
 
 
 class LessonPage(LoginRequiredPageMixin, Page):
@@ -264,11 +271,8 @@ class LessonPage(LoginRequiredPageMixin, Page):
         verbose_name = _("lesson")
 
     def get_context(self, request, *args, **kwargs):
-        from learners.views import lesson_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_context(self, request))
-        return context
+        return add_learner_context(self, request, context)
 
 
 class QuizPage(LoginRequiredPageMixin, Page):
@@ -370,17 +374,22 @@ class QuizPage(LoginRequiredPageMixin, Page):
                 }
             )
 
-    def serve(self, request, *args, **kwargs):
-        from learners.quiz_views import serve_quiz
-
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        return serve_quiz(self, request)
+    # A learner's attempts are served by the learning record (its
+    # `before_serve_page` hook answers for a quiz page, GET and POST).
 
     def serve_preview(self, request, mode_name):
-        from learners.quiz_views import preview_quiz
-
-        return preview_quiz(self, request)
+        """What an editor's preview shows: the questions as a learner would
+        get them in a new attempt. Nothing is saved."""
+        context = self.get_context(request)
+        context.update(
+            {
+                "course": self.get_parent().specific,
+                "is_preview": True,
+                "open_attempt": None,
+                "questions": preview_questions(self),
+            }
+        )
+        return TemplateResponse(request, self.get_template(request), context)
 
 
 class InformationPage(LoginRequiredPageMixin, Page):

@@ -1,7 +1,6 @@
 """Wagtail admin views for HR: certificates (inspect and revoke), quiz
 accommodations, and per-question quiz results."""
 
-from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -11,25 +10,16 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.views.generic import CreateView, EditView
+from wagtail.admin.views.generic import EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
 from courses.grading import questions_of
 from courses.models import QuizPage
+from organisation.forms import person_by_username
 
 from . import actions
-from .models import (
-    AuditEvent,
-    Certificate,
-    Notification,
-    NotificationItem,
-    OrgUnit,
-    QuizAccommodation,
-    QuizResponse,
-    ReportGoal,
-    UnitDelegation,
-)
+from .models import Certificate, QuizAccommodation, QuizResponse
 
 
 class CertificatePermissionPolicy(ModelPermissionPolicy):
@@ -98,19 +88,6 @@ class CertificateViewSet(ModelViewSet):
         return RevokeCertificateForm
 
 
-def person_by_username(label):
-    """A person typed by username: a select of 40,000 people is no choice."""
-    return forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True),
-        to_field_name="username",
-        widget=forms.TextInput,
-        label=label,
-        error_messages={
-            "invalid_choice": _("There is no active person with that username.")
-        },
-    )
-
-
 class AccommodationForm(WagtailAdminModelForm):
     learner = person_by_username(_("Person (username)"))
 
@@ -176,176 +153,3 @@ def quiz_results(request, quiz_id):
         "learners/admin/quiz_results.html",
         {"quiz": quiz, "rows": rows, "removed": [stats[qid] for qid in removed]},
     )
-
-
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
-    """A log: whoever may view it may only view it."""
-
-    def user_has_permission(self, user, action):
-        if action == "view":
-            return user.has_perm(self._get_permission_name("view"))
-        return False
-
-
-class AuditEventViewSet(ModelViewSet):
-    model = AuditEvent
-    icon = "history"
-    menu_label = _("Audit log")
-    add_to_admin_menu = True
-    menu_order = 330
-    list_display = ["created_at", "actor", "action", "summary"]
-    list_filter = ["action"]
-    search_fields = ["summary", "actor__username", "actor__last_name"]
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    form_fields = ["summary"]
-
-
-class DelegationForm(WagtailAdminModelForm):
-    delegate = person_by_username(_("Delegate (username)"))
-
-    class Meta:
-        model = UnitDelegation
-        fields = ["unit", "delegate", "valid_from", "valid_until"]
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
-        if start and end and end < start:
-            self.add_error(
-                "valid_until", _("The period must end on or after its start.")
-            )
-        return cleaned
-
-
-class DelegationCreateView(CreateView):
-    def save_instance(self):
-        instance = self.form.save(commit=False)
-        instance.created_by = self.request.user
-        instance.save()
-        AuditEvent.objects.create(
-            actor=self.request.user,
-            action=AuditEvent.Action.DELEGATION,
-            summary=str(instance),
-            details={
-                "unit": instance.unit.hr_code,
-                "delegate": instance.delegate.get_username(),
-                "valid_from": instance.valid_from.isoformat(),
-                "valid_until": instance.valid_until.isoformat(),
-            },
-        )
-        return instance
-
-
-class UnitDelegationViewSet(ModelViewSet):
-    model = UnitDelegation
-    icon = "group"
-    menu_label = _("Delegations")
-    add_to_admin_menu = True
-    menu_order = 325
-    list_display = ["unit", "delegate", "valid_from", "valid_until", "created_by"]
-    search_fields = ["unit__name", "unit__hr_code", "delegate__username"]
-    add_view_class = DelegationCreateView
-    copy_view_enabled = False
-
-    def get_form_class(self, for_update=False):
-        return DelegationForm
-
-
-class NotificationViewSet(ModelViewSet):
-    """The delivery log, read only: whether and when a message went out."""
-
-    model = Notification
-    icon = "mail"
-    menu_label = _("Sent messages")
-    add_to_admin_menu = True
-    menu_order = 335
-    list_display = ["created_at", "recipient", "kind", "status", "sent_at", "attempts"]
-    list_filter = ["kind", "status"]
-    search_fields = [
-        "recipient__username",
-        "recipient__first_name",
-        "recipient__last_name",
-        "recipient__staff_profile__employee_number",
-        "key",
-    ]
-    inspect_view_enabled = True
-    inspect_view_fields = [
-        "key",
-        "kind",
-        "recipient",
-        "subject",
-        "status",
-        "created_at",
-        "claimed_at",
-        "sent_at",
-        "attempts",
-        "last_error",
-    ]
-    copy_view_enabled = False
-    form_fields = ["subject"]
-
-
-class NotificationItemViewSet(ModelViewSet):
-    """Was this person told about this course, and when? One row per reminder."""
-
-    model = NotificationItem
-    icon = "list-ul"
-    menu_label = _("Reminders sent")
-    add_to_admin_menu = True
-    menu_order = 336
-    list_display = [
-        "person",
-        "course_title",
-        "trigger",
-        "due_date",
-        "notification",
-    ]
-    list_filter = ["trigger", "notification__status"]
-    search_fields = [
-        "person__username",
-        "person__first_name",
-        "person__last_name",
-        "person__staff_profile__employee_number",
-        "course_title",
-    ]
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    form_fields = ["course_title"]
-
-
-class GoalForm(WagtailAdminModelForm):
-    unit = forms.ModelChoiceField(
-        queryset=OrgUnit.objects.all(),
-        to_field_name="hr_code",
-        required=False,
-        widget=forms.TextInput,
-        label=_("Part of the organisation (HR code; empty: the whole city)"),
-        error_messages={"invalid_choice": _("There is no unit with that HR code.")},
-    )
-
-    class Meta:
-        model = ReportGoal
-        fields = ["course", "unit", "target_percent", "deadline"]
-
-
-class GoalCreateView(CreateView):
-    def save_instance(self):
-        instance = self.form.save(commit=False)
-        instance.created_by = self.request.user
-        instance.save()
-        return instance
-
-
-class ReportGoalViewSet(ModelViewSet):
-    model = ReportGoal
-    icon = "pick"
-    menu_label = _("Goals")
-    add_to_admin_menu = True
-    menu_order = 297
-    list_display = ["course", "unit", "target_percent", "deadline", "created_by"]
-    add_view_class = GoalCreateView
-    copy_view_enabled = False
-
-    def get_form_class(self, for_update=False):
-        return GoalForm

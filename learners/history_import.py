@@ -29,21 +29,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from courses.models import CoursePage
-
-from .actions.history import record_completion_elsewhere
-from .hr_import import (
+from organisation.hr_import import (
     STAFF_COLUMNS,
     ImportFileError,
     ImportRefused,
     Problem,
-    _check_common,
-    _db_lock,
-    _parse_date,
-    _text,
     file_sha256,
+    import_lock,
     read_table,
 )
-from .models import AuditEvent, Enrolment, StaffProfile
+from organisation.hr_import.files import parse_date
+from organisation.hr_import.plans import as_text, check_common
+from organisation.models import AuditEvent, StaffProfile
+
+from .actions.history import record_completion_elsewhere
+from .models import Enrolment
 
 # Canonical column → accepted header names (compared after the HR import's
 # header normalisation: lower case, Swedish letters folded, spaces as "_").
@@ -134,17 +134,17 @@ def _read_rows(plan, table, today):
     note). Bad cells and duplicates go to `plan.errors`."""
     parsed, seen = [], {}
     for number, values in table.rows:
-        employee_number = _text(values.get("employee_number")).strip()
-        slug = _text(values.get("course")).strip().strip("/").lower()
-        note = _text(values.get("note")).strip()
-        ok = _check_common(
+        employee_number = as_text(values.get("employee_number")).strip()
+        slug = as_text(values.get("course")).strip().strip("/").lower()
+        note = as_text(values.get("note")).strip()
+        ok = check_common(
             plan, number, values, HISTORY_REQUIRED, employee_number, MAX_LENGTHS
         )
         completed_on = None
         raw_date = values.get("completed_on")
         if raw_date:
             try:
-                completed_on = _parse_date(raw_date)
+                completed_on = parse_date(raw_date)
             except ValueError:
                 _bad(
                     plan,
@@ -312,7 +312,7 @@ def apply_history(actor, content, filename, today=None):
     if actor is None or not actor.has_perm("learners.record_completion"):
         raise PermissionDenied(_("You may not record completions."))
     with transaction.atomic():
-        _db_lock()
+        import_lock()
         plan = plan_history(content, filename, today=today)
         if plan.errors:
             raise ImportRefused(

@@ -16,15 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.documents import get_document_model
-from wagtail.models import Collection, CollectionViewRestriction
 
 from courses.models import CoursePage
+from organisation.forms import person_by_username
+from organisation.models import AuditEvent
 
-from .actions.history import record_completion_elsewhere
-from .admin_views import person_by_username
-from .models import AuditEvent, Enrolment
+from .actions.history import (
+    RECORD_COMPLETION,
+    hr_records_collection,
+    record_completion_elsewhere,
+)
+from .models import Enrolment
 
-PERMISSION = "learners.record_completion"
+PERMISSION = RECORD_COMPLETION
 
 
 def can_record(user):
@@ -120,26 +124,6 @@ class RecordCompletionForm(forms.Form):
                     }
                 )
         return cleaned
-
-
-HR_RECORDS_COLLECTION = "HR-handlingar"
-
-
-def hr_records_collection():
-    """The collection for attachments to people's records: its documents are
-    served only to the HR administrators' group, never by a bare link."""
-    from cms.roles import ensure_hr_admin_group
-
-    root = Collection.get_first_root_node()
-    collection = root.get_children().filter(name=HR_RECORDS_COLLECTION).first()
-    if collection is None:
-        collection = root.add_child(name=HR_RECORDS_COLLECTION)
-    restriction, _created = CollectionViewRestriction.objects.get_or_create(
-        collection=collection,
-        defaults={"restriction_type": CollectionViewRestriction.GROUPS},
-    )
-    restriction.groups.add(ensure_hr_admin_group())
-    return collection
 
 
 def _store_attachment(upload, user):

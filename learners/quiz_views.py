@@ -1,4 +1,6 @@
-"""Quiz pages for learners: thin views over `learners.actions.quizzes`.
+"""Quiz pages for learners: thin views over `learners.actions.quizzes`. The
+quiz page itself is served through the `before_serve_page` hook
+(`learners.wagtail_hooks`), GET and POST; an attempt's results here.
 
 What reaches the browser before submission is only ids, tokens and texts —
 never which option is correct.
@@ -12,13 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.grading import (
-    AnswerError,
-    build_presentation,
-    field_name,
-    questions_from_snapshot,
-    questions_of,
-)
+from courses import quiz_fields
+from courses.grading import AnswerError, questions_from_snapshot
 
 from . import actions
 from .models import Enrolment, QuizAttempt
@@ -28,106 +25,7 @@ def _questions_for(attempt):
     """The questions as they were when the attempt was drawn, in its order."""
     questions = questions_from_snapshot(attempt.questions)
     saved = {r.question_id: r for r in attempt.responses.all()}
-    return _questions(attempt.presentation, questions, saved)
-
-
-def _questions(presentation, questions, saved):
-    result = []
-    for number, entry in enumerate(presentation, start=1):
-        question = questions.get(entry["id"])
-        if question is None:
-            continue
-        response = saved.get(entry["id"])
-        result.append(
-            {
-                "number": number,
-                "entry": entry,
-                "question": question,
-                "response": response,
-                "fields": _fields(
-                    entry, question, response.answer if response else None
-                ),
-            }
-        )
-    return result
-
-
-def preview_quiz(quiz, request):
-    """What an editor's preview shows: the questions as a learner would get
-    them in a new attempt. Nothing is saved."""
-    course = quiz.get_parent().specific
-    context = quiz.get_context(request)
-    context.update(
-        {
-            "course": course,
-            "is_preview": True,
-            "open_attempt": None,
-            "questions": _questions(build_presentation(quiz), questions_of(quiz), {}),
-        }
-    )
-    return render(request, "courses/quiz_page.html", context)
-
-
-def _fields(entry, question, answer):
-    """What the form shows for one question: names, values, texts, checked."""
-    kind = entry["type"]
-    name = field_name(entry["id"])
-    if kind in ("single_choice", "multiple_choice"):
-        chosen = set(answer or []) if kind == "multiple_choice" else {answer}
-        return [
-            {
-                "name": name,
-                "value": option_id,
-                "text": question.option(option_id)["text"],
-                "checked": option_id in chosen,
-            }
-            for option_id in entry["options"]
-        ]
-    if kind == "true_false":
-        texts = {"true": _("True"), "false": _("False")}
-        return [
-            {
-                "name": name,
-                "value": value,
-                "text": texts[value],
-                "checked": answer == value,
-            }
-            for value in entry["options"]
-        ]
-    if kind == "matching":
-        token_of = {choice["pair"]: choice["token"] for choice in entry["choices"]}
-        choices = [
-            {"value": choice["token"], "text": question.option(choice["pair"])["match"]}
-            for choice in entry["choices"]
-        ]
-        answer = answer or {}
-        return [
-            {
-                "name": field_name(entry["id"], item),
-                "text": question.option(item)["item"],
-                "choices": choices,
-                "selected": token_of.get(answer.get(item)),
-            }
-            for item in entry["items"]
-        ]
-    if kind == "ordering":
-        if isinstance(answer, list):
-            position = {item: index for index, item in enumerate(answer, start=1)}
-        elif isinstance(answer, dict):
-            position = answer.get("partial", {})
-        else:
-            position = {}
-        count = len(entry["options"])
-        return [
-            {
-                "name": field_name(entry["id"], item),
-                "text": question.option(item),
-                "positions": range(1, count + 1),
-                "selected": position.get(item),
-            }
-            for item in entry["options"]
-        ]
-    return []
+    return quiz_fields.questions(attempt.presentation, questions, saved)
 
 
 def serve_quiz(quiz, request):

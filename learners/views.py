@@ -10,11 +10,37 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses.models import CoursePage, LessonPage
+from courses.models import CourseIndexPage, CoursePage, LessonPage
 
-from . import actions, required
+from . import actions
 from .forms import LessonProgressForm
-from .progress import Status, course_progress_for
+from .my_learning import my_learning_context
+from .progress import Status, course_progress_for, current_enrolments
+
+
+def add_learner_context(page, request, context):
+    """The learner's own state on a catalogue, course or lesson page (the
+    pages ask through the `learner_page_context` hook)."""
+    if isinstance(page, CourseIndexPage):
+        context.update(catalogue_context(context["courses"], request))
+    elif isinstance(page, CoursePage):
+        context.update(course_context(page, request))
+    elif isinstance(page, LessonPage):
+        context.update(lesson_context(page, request))
+
+
+def catalogue_context(courses, request):
+    """Each course of the catalogue with the learner's status on it."""
+    enrolments = current_enrolments(request.user, courses)
+    for course in courses:
+        enrolment = enrolments.get(course.pk)
+        if enrolment is None:
+            course.learner_status = Status.NOT_STARTED
+        elif enrolment.completed_at:
+            course.learner_status = Status.COMPLETED
+        else:
+            course.learner_status = Status.IN_PROGRESS
+    return {}
 
 
 def course_context(course, request):
@@ -47,18 +73,8 @@ def lesson_context(lesson, request):
 
 @login_required
 def my_learning(request):
-    overview = required.my_learning(request.user, timezone.localdate())
-    return render(
-        request,
-        "learners/my_learning.html",
-        {
-            "required": overview.required,
-            "in_progress": overview.in_progress,
-            "completed": overview.completed,
-            "certificates": overview.certificates,
-            "Status": Status,
-        },
-    )
+    context = my_learning_context(request, timezone.localdate())
+    return render(request, "learners/my_learning.html", context)
 
 
 @login_required

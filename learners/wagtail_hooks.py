@@ -1,3 +1,7 @@
+"""The learning record in Wagtail: the learner's state on course pages, the
+quiz page served with attempts, and HR's admin views (certificates, quiz
+accommodations, results per question, completions recorded elsewhere)."""
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
@@ -8,36 +12,36 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.permissions import register_permission_policy
 
+from courses.hooks import LEARNER_PAGE_CONTEXT
 from courses.models import QuizPage
 
-from . import hr_import, rule_views
+from . import quiz_views, views
 from .admin_views import (
-    AuditEventViewSet,
     CertificatePermissionPolicy,
     CertificateViewSet,
-    NotificationItemViewSet,
-    NotificationViewSet,
     QuizAccommodationViewSet,
-    ReadOnlyPermissionPolicy,
-    ReportGoalViewSet,
-    UnitDelegationViewSet,
     quiz_results,
 )
 from .history_views import can_record, record_completion
-from .import_views import import_apply, import_upload
-from .models import (
-    AuditEvent,
-    Certificate,
-    Enrolment,
-    Notification,
-    NotificationItem,
-)
-from .xapi import admin_views as xapi_admin
+from .models import Certificate, Enrolment
 
 register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate))
-register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
-register_permission_policy(Notification, ReadOnlyPermissionPolicy(Notification))
-register_permission_policy(NotificationItem, ReadOnlyPermissionPolicy(NotificationItem))
+
+
+@hooks.register(LEARNER_PAGE_CONTEXT)
+def learner_page_context(page, request, context):
+    """The learner's own progress on the catalogue, a course or a lesson."""
+    views.add_learner_context(page, request, context)
+
+
+@hooks.register("before_serve_page")
+def serve_quiz_page(page, request, serve_args, serve_kwargs):
+    """A quiz page is the learner's attempts at it (GET shows, POST starts,
+    saves and submits). Anonymous visitors fall through to the page, which
+    sends them to log in."""
+    if isinstance(page, QuizPage) and request.user.is_authenticated:
+        return quiz_views.serve_quiz(page, request)
+    return None
 
 
 @hooks.register("register_admin_viewset")
@@ -48,31 +52,6 @@ def register_certificates():
 @hooks.register("register_admin_viewset")
 def register_accommodations():
     return QuizAccommodationViewSet("quiz_accommodations")
-
-
-@hooks.register("register_admin_viewset")
-def register_audit_log():
-    return AuditEventViewSet("audit_log")
-
-
-@hooks.register("register_admin_viewset")
-def register_notifications():
-    return NotificationViewSet("sent_messages")
-
-
-@hooks.register("register_admin_viewset")
-def register_notification_items():
-    return NotificationItemViewSet("reminders_sent")
-
-
-@hooks.register("register_admin_viewset")
-def register_goals():
-    return ReportGoalViewSet("report_goals")
-
-
-@hooks.register("register_admin_viewset")
-def register_delegations():
-    return UnitDelegationViewSet("delegations")
 
 
 @hooks.register("register_admin_urls")
@@ -144,26 +123,6 @@ def keep_learning_records(request, user):
 
 
 @hooks.register("register_admin_urls")
-def register_hr_import_urls():
-    return [
-        path("hr-import/", import_upload, name="hr_import"),
-        path("hr-import/apply/", import_apply, name="hr_import_apply"),
-    ]
-
-
-class HrImportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return any(hr_import.can_import(request.user, kind) for kind in hr_import.KINDS)
-
-
-@hooks.register("register_admin_menu_item")
-def register_hr_import_menu_item():
-    return HrImportMenuItem(
-        _("HR import"), reverse("hr_import"), icon_name="upload", order=320
-    )
-
-
-@hooks.register("register_admin_urls")
 def register_record_completion_url():
     return [path("record-completion/", record_completion, name="record_completion")]
 
@@ -180,119 +139,4 @@ def register_record_completion_menu_item():
         reverse("record_completion"),
         icon_name="tick",
         order=330,
-    )
-
-
-@hooks.register("register_admin_urls")
-def register_assignment_urls():
-    return [
-        path("assignment-rules/", rule_views.rule_index, name="assignment_rules"),
-        path(
-            "assignment-rules/new/", rule_views.rule_create, name="assignment_rule_add"
-        ),
-        path(
-            "assignment-rules/<int:pk>/",
-            rule_views.rule_edit,
-            name="assignment_rule_edit",
-        ),
-        path(
-            "assignment-rules/<int:pk>/preview/",
-            rule_views.rule_preview,
-            name="assignment_rule_preview",
-        ),
-        path(
-            "assignment-rules/<int:pk>/activate/",
-            rule_views.rule_activate,
-            name="assignment_rule_activate",
-        ),
-        path(
-            "assignment-rules/<int:pk>/deactivate/",
-            rule_views.rule_deactivate,
-            name="assignment_rule_deactivate",
-        ),
-        path(
-            "assignment-rules/<int:pk>/delete/",
-            rule_views.rule_delete,
-            name="assignment_rule_delete",
-        ),
-        path("exemptions/", rule_views.exemption_index, name="exemptions"),
-        path("exemptions/add/", rule_views.exemption_add, name="exemption_add"),
-        path(
-            "exemptions/<int:pk>/end/",
-            rule_views.exemption_end,
-            name="exemption_end",
-        ),
-        path("require-retake/", rule_views.require_retake, name="require_retake"),
-    ]
-
-
-class RulesMenuItem(MenuItem):
-    def is_shown(self, request):
-        return rule_views.can_manage_rules(request.user)
-
-
-class RetakeMenuItem(MenuItem):
-    def is_shown(self, request):
-        return rule_views.can_require_retake(request.user)
-
-
-@hooks.register("register_admin_menu_item")
-def register_assignment_rules_menu_item():
-    return RulesMenuItem(
-        _("Assignment rules"),
-        reverse("assignment_rules"),
-        icon_name="list-ul",
-        order=290,
-    )
-
-
-@hooks.register("register_admin_menu_item")
-def register_exemptions_menu_item():
-    return RulesMenuItem(
-        _("Exemptions"), reverse("exemptions"), icon_name="pick", order=295
-    )
-
-
-@hooks.register("register_admin_menu_item")
-def register_retake_menu_item():
-    return RetakeMenuItem(
-        _("Require a retake"), reverse("require_retake"), icon_name="rotate", order=296
-    )
-
-
-# --- xAPI outbox (#7) ---------------------------------------------------------
-
-
-@hooks.register("register_admin_viewset")
-def register_lrs_destinations():
-    return xapi_admin.LrsDestinationViewSet("lrs_destinations")
-
-
-@hooks.register("register_admin_urls")
-def register_xapi_outbox_urls():
-    return [
-        path("xapi-outbox/", xapi_admin.outbox_index, name="xapi_outbox"),
-        path("xapi-outbox/problems/", xapi_admin.problem_index, name="xapi_problems"),
-        path(
-            "xapi-outbox/problems/requeue/",
-            xapi_admin.problem_requeue,
-            name="xapi_requeue",
-        ),
-        path(
-            "xapi-outbox/<int:pk>/requests/",
-            xapi_admin.request_index,
-            name="xapi_requests",
-        ),
-    ]
-
-
-class XapiOutboxMenuItem(MenuItem):
-    def is_shown(self, request):
-        return xapi_admin.can_view_outbox(request.user)
-
-
-@hooks.register("register_settings_menu_item")
-def register_xapi_outbox_menu_item():
-    return XapiOutboxMenuItem(
-        _("xAPI outbox"), reverse("xapi_outbox"), icon_name="resubmit", order=910
     )

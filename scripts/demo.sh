@@ -11,6 +11,20 @@ export SITE_URL="${SITE_URL:-http://localhost:${PORT}}"
 mkdir -p var/celery-broker var/celery-processed
 
 started=$(date +%s)
+# A demo database from before the apps were split (#12) has the old
+# learners-only migrations: it cannot be migrated, so it is put aside and the
+# demo starts afresh (the demo content is loaded again below).
+if [ -f db.sqlite3 ] && [ "$($PY - <<'PY'
+import sqlite3
+rows = sqlite3.connect("db.sqlite3").execute(
+    "SELECT count(*) FROM sqlite_master WHERE name = 'learners_orgunit'"
+).fetchone()
+print(rows[0])
+PY
+)" != "0" ]; then
+    mv db.sqlite3 "db.sqlite3.before-apps-$(date +%Y%m%d%H%M%S)"
+    echo "The demo database was from before the apps were split: kept aside, starting afresh."
+fi
 $PY manage.py migrate --no-input -v0
 $PY manage.py load_demo
 

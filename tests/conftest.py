@@ -104,7 +104,7 @@ def _report_counts_start_unrefreshed(request):
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        from learners.reports import COUNTS_REFRESHED
+        from reports.figures import COUNTS_REFRESHED
 
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {COUNTS_REFRESHED}")  # noqa: S608

@@ -38,10 +38,18 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Our apps, from the top of the layering down (see README, "The apps"):
+# each may import those below it, never one above.
 INSTALLED_APPS = [
     "cms",
-    "courses",
+    "reports",
+    "reminders",
+    "assignments",
     "learners",
+    "organisation",
+    "xapi",
+    "notifications",
+    "courses",
     "wagtailmedia",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -158,7 +166,7 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {"BACKEND": "learners.storage.PrivateStorage"},
+    "private": {"BACKEND": "core.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -220,40 +228,40 @@ CELERY_BEAT_SCHEDULE = {
     # (broker down at that moment). The task is idempotent: the Notification
     # key makes a second send impossible.
     "completion-emails-catch-up": {
-        "task": "learners.tasks.sweep_completion_emails",
+        "task": "learners.sweep_completion_emails",
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
     # Catch-up for certificate PDFs not rendered (lost enqueue, failed render).
     "certificate-pdfs-catch-up": {
-        "task": "learners.tasks.sweep_certificate_pdfs",
+        "task": "learners.sweep_certificate_pdfs",
         "schedule": crontab(minute="5-59/10"),
         "options": {"expires": 9 * 60},
     },
     # Invitations of the last week that never went out (lost enqueue).
     "invitations-catch-up": {
-        "task": "learners.tasks.sweep_invitations",
+        "task": "organisation.sweep_invitations",
         "schedule": crontab(hour="7-17", minute=35),
         "options": {"expires": 50 * 60},
     },
     # Reminders: plan the day (idempotent, keyed) and hand out what may be
     # sent now, within the sending window and the rate limit.
     "reminders": {
-        "task": "learners.tasks.sweep_reminders",
+        "task": "reminders.sweep_reminders",
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
     # xAPI: catch up on the outbox (a lost on-commit flush, the end of a
     # destination's backoff) and prune the LRS request log.
     "xapi-outbox": {
-        "task": "learners.xapi.tasks.sweep_outbox",
+        "task": "xapi.sweep_outbox",
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
     # Assignment rules re-evaluated nightly (catch-up, withdrawal, renewals,
     # leave, ended exemptions), in the city's night.
     "assignments-nightly": {
-        "task": "learners.tasks.sweep_assignments",
+        "task": "assignments.sweep_assignments",
         "schedule": crontab(hour=2, minute=15),
         "options": {"expires": 3 * 60 * 60},
     },
@@ -261,14 +269,14 @@ CELERY_BEAT_SCHEDULE = {
     # are under 15 minutes old; older, they count live). Also refreshed
     # after HR imports and assignment sweeps.
     "report-counts": {
-        "task": "learners.tasks.refresh_report_counts",
+        "task": "reports.refresh_report_counts",
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
     # Report exports built in the background: delete them when their time is
     # up, give up on builds whose worker died, resend lost tasks.
     "report-exports": {
-        "task": "learners.tasks.sweep_report_exports",
+        "task": "reports.sweep_report_exports",
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },

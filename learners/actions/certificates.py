@@ -13,8 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.tasks import enqueue_on_commit
+
+from .. import xapi_events as xapi
 from ..models import Certificate, Enrolment
-from ..xapi import events as xapi
 
 # Crockford's base32 alphabet: no I, L, O or U to misread. 20 characters are
 # 100 bits: unguessable.
@@ -37,8 +39,6 @@ def normalise_code(text):
 
 
 def issue_certificate(enrolment: Enrolment) -> Certificate:
-    from ..tasks import render_certificate_pdf
-
     existing = Certificate.objects.filter(enrolment=enrolment).first()
     if existing:
         return existing
@@ -61,7 +61,7 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
             language=(enrolment.course.language if enrolment.course else "sv"),
         )
         xapi.certificate_earned(certificate)
-        render_certificate_pdf.delay_on_commit(certificate.pk)
+        enqueue_on_commit("learners.render_certificate_pdf", certificate.pk)
     return certificate
 
 

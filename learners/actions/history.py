@@ -10,17 +10,50 @@ mail thousands of people about old courses).
 
 from datetime import date, datetime, time
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Collection, CollectionViewRestriction
 
 from courses.models import CoursePage
 
+from .. import xapi_events as xapi
 from ..models import Enrolment
-from ..xapi import events as xapi
-from .assignments import mark_completed
+from ..signals import course_completed
 from .certificates import issue_certificate
+
+RECORD_COMPLETION = "learners.record_completion"
+HR_RECORDS_COLLECTION = "HR-handlingar"
+
+
+HR_RECORDS_COLLECTION = "HR-handlingar"
+
+
+def hr_records_collection():
+    """The collection for attachments to people's records: its documents are
+    served only to the groups that may record completions (the HR
+    administrators), never by a bare link."""
+    root = Collection.get_first_root_node()
+    collection = root.get_children().filter(name=HR_RECORDS_COLLECTION).first()
+    if collection is None:
+        collection = root.add_child(name=HR_RECORDS_COLLECTION)
+    restriction, _created = CollectionViewRestriction.objects.get_or_create(
+        collection=collection,
+        defaults={"restriction_type": CollectionViewRestriction.GROUPS},
+    )
+    restriction.groups.add(*recording_groups())
+    return collection
+
+
+def recording_groups():
+    """The groups that hold the permission to record completions."""
+    app_label, codename = RECORD_COMPLETION.split(".")
+    return Group.objects.filter(
+        permissions__content_type__app_label=app_label,
+        permissions__codename=codename,
+    )
 
 
 def completion_moment(day: date) -> datetime:
@@ -38,7 +71,7 @@ def record_completion_elsewhere(
     note: str = "",
     attachment=None,
 ) -> Enrolment:
-    if not actor.has_perm("learners.record_completion"):
+    if not actor.has_perm(RECORD_COMPLETION):
         raise PermissionDenied(_("You may not record completions."))
     if source not in (Enrolment.Source.IMPORTED, Enrolment.Source.EXTERNAL):
         raise ValidationError({"source": _("Unknown source.")})
@@ -75,5 +108,5 @@ def record_completion_elsewhere(
             xapi.enrolled(enrolment)
         xapi.course_completed(enrolment)
         issue_certificate(enrolment)
-        mark_completed(enrolment)
+        course_completed.send(sender=Enrolment, enrolment=enrolment)
     return enrolment

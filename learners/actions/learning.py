@@ -11,10 +11,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.tasks import enqueue_on_commit
 from courses.models import CoursePage, LessonPage, QuizPage
 
+from .. import xapi_events as xapi
 from ..models import Enrolment, LessonProgress, QuizAttempt
-from ..xapi import events as xapi
+from ..signals import course_completed
+from .certificates import issue_certificate
 
 # One heartbeat from the browser never adds more than this to time spent,
 # so a tab left open overnight does not count as study time.
@@ -179,10 +182,6 @@ def complete_enrolment_if_done(enrolment: Enrolment) -> bool:
     a lesson or quiz added later does not undo it. Returns True if this call
     completed it.
     """
-    from ..tasks import send_course_completed_email
-    from .assignments import mark_completed
-    from .certificates import issue_certificate
-
     with transaction.atomic():
         locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         if locked.completed_at is not None or locked.course_id is None:
@@ -208,8 +207,8 @@ def complete_enrolment_if_done(enrolment: Enrolment) -> bool:
         enrolment.completed_at = locked.completed_at
         xapi.course_completed(locked)
         issue_certificate(locked)
-        mark_completed(locked)
-        send_course_completed_email.delay_on_commit(locked.pk)
+        course_completed.send(sender=Enrolment, enrolment=locked)
+        enqueue_on_commit("learners.send_course_completed_email", locked.pk)
         return True
 
 

@@ -26,8 +26,8 @@ from courses.grading import (
 )
 from courses.models import CoursePage, QuizPage
 
+from .. import xapi_events as xapi
 from ..models import Enrolment, QuizAccommodation, QuizAttempt, QuizResponse
-from ..xapi import events as xapi
 from .learning import _check_learner, complete_enrolment_if_done, enrol_learner
 
 # Answers that arrive this long after the deadline still count: the network

@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from assignments.models import Assignment, AssignmentRule
 from cms.roles import ensure_hr_admin_group
-from learners.models import Assignment, AssignmentRule, OrgUnit, StaffProfile
+from organisation.models import OrgUnit, StaffProfile
 from tests.browser.conftest import assert_no_axe_violations, log_in, path_of
 from tests.factories import PASSWORD, UserFactory, make_unit
 
@@ -115,8 +116,9 @@ def test_learner_reads_their_reminders_and_a_manager_reminds(new_page, course):
     axe-core finds nothing on either."""
     from django.core import mail
 
-    from learners.models import Notification, ReminderPolicy
-    from learners.tasks import sweep_reminders
+    from notifications.models import Notification
+    from reminders.models import ReminderPolicy
+    from reminders.tasks import sweep_reminders
     from tests.factories import make_staff
 
     policy = ReminderPolicy.load()

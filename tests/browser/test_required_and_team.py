@@ -15,8 +15,9 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from learners.actions.assignments import evaluate_course
-from learners.models import Exemption, OrgUnit
+from assignments.actions.evaluation import evaluate_course
+from assignments.models import Exemption
+from organisation.models import OrgUnit
 from tests.browser.conftest import PHONE, assert_no_axe_violations, log_in, path_of
 from tests.factories import PASSWORD, make_course, make_rule, make_staff, make_unit
 

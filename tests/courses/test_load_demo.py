@@ -14,10 +14,10 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision, Site
 from wagtailmedia import get_media_model
 
+from cms.management.commands.load_demo import GDPR_QUIZ, SECURITY_QUIZ
 from cms.models import AccessibilityStatementPage, HomePage
 from cms.roles import HR_AUTHORS
 from courses.grading import questions_of
-from courses.management.commands.load_demo import GDPR_QUIZ, SECURITY_QUIZ
 from courses.models import (
     Category,
     CoursePage,
@@ -26,7 +26,9 @@ from courses.models import (
     QuizPage,
 )
 from courses.validity import Validity
-from learners.models import OrgUnit, QuizAttempt
+from learners.models import QuizAttempt
+from organisation.models import OrgUnit
+from organisation.scope import scope_of
 
 pytestmark = pytest.mark.django_db
 
@@ -429,7 +431,7 @@ def test_demo_quizzes_can_be_passed():
 
 
 def test_demo_has_staff_a_team_and_required_training():
-    from learners.models import Assignment, AssignmentRule, StaffProfile
+    from assignments.models import Assignment, AssignmentRule
 
     load_demo()
     rule = AssignmentRule.objects.get()
@@ -442,7 +444,5 @@ def test_demo_has_staff_a_team_and_required_training():
     anna = Assignment.objects.get(person__username="anna")
     assert carlos.due_date > anna.due_date  # on leave: due after the return
     chef = get_user_model().objects.get(username="chef")
-    team = set(
-        StaffProfile.objects.in_scope_of(chef).values_list("user__username", flat=True)
-    )
+    team = set(scope_of(chef).people().values_list("user__username", flat=True))
     assert {"anna", "ali", "berit", "carlos"} <= team

@@ -247,14 +247,14 @@ def correct_answers(attempt, wrong=()):
 
 
 def make_unit(hr_code, name=None, parent=None, head=None):
-    from learners.models import OrgUnit
+    from organisation.models import OrgUnit
 
     fields = {"hr_code": hr_code, "name": name or hr_code, "head": head}
     return parent.add_child(**fields) if parent else OrgUnit.add_root(**fields)
 
 
 def make_staff(username, unit=None, line_manager=None, **fields):
-    from learners.models import StaffProfile
+    from organisation.models import StaffProfile
 
     user = UserFactory(username=username)
     StaffProfile.objects.create(
@@ -269,8 +269,8 @@ def make_staff(username, unit=None, line_manager=None, **fields):
 
 def make_rule(course, *, units=(), units_only=(), people=(), active=False, **fields):
     """An assignment rule. `active=True` activates it as HR would (evaluated)."""
-    from learners.actions.assignments import evaluate_course
-    from learners.models import AssignmentRule
+    from assignments.actions.evaluation import evaluate_course
+    from assignments.models import AssignmentRule
 
     fields.setdefault("name", f"Regel för {course.title}")
     fields.setdefault("due_days", 30)

@@ -5,8 +5,9 @@ from django.conf import settings
 from django.db import connection
 
 from learners import actions
-from learners.models import Enrolment, Notification
+from learners.models import Enrolment
 from learners.tasks import send_course_completed_email, sweep_completion_emails
+from notifications.models import Notification
 
 pytestmark = pytest.mark.integration
 

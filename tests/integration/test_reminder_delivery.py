@@ -17,14 +17,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from learners.models import (
-    Assignment,
-    Notification,
-    NotificationItem,
-    ReminderPolicy,
-)
-from learners.reminders import plan_day, store_plan
-from learners.tasks import send_reminders, sweep_reminders
+from assignments.models import Assignment
+from notifications.models import Notification
+from reminders.models import NotificationItem, ReminderPolicy
+from reminders.planning import plan_day, store_plan
+from reminders.tasks import send_reminders, sweep_reminders
 from tests.factories import make_course, make_staff
 from tests.integration.conftest import short_visibility_timeout
 
@@ -172,7 +169,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_an_unmarked_se
     worker = celery_workers.start(
         env={"KOMPETENS_CRASH_AT": crash_at, "KOMPETENS_CRASH_MARKER": str(marker)},
         transport_options=short_visibility_timeout(VISIBILITY_TIMEOUT),
-        module_attributes={"learners.tasks.CLAIM_LEASE": CLAIM_LEASE_SECONDS},
+        module_attributes={"notifications.sender.CLAIM_LEASE": CLAIM_LEASE_SECONDS},
     )
 
     sweep_reminders.delay(today.isoformat())
@@ -236,7 +233,7 @@ def test_mail_relay_down_during_the_sweep_then_up_delivers_everything_once(
     # The backoff is 30 s, 60 s, … capped at MAX_BACKOFF_SECONDS: capped at
     # 1 s here, so the relay can stay down for more tries than MAX_ATTEMPTS.
     worker = celery_workers.start(
-        module_attributes={"learners.tasks.MAX_BACKOFF_SECONDS": 1}
+        module_attributes={"reminders.sending.MAX_BACKOFF_SECONDS": 1}
     )
     smtp_server.stop()  # nothing listens on the port the worker sends to
 

@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from learners.models import Assignment, Notification, ReportExport
-from learners.tasks import build_report_export
+from assignments.models import Assignment
+from notifications.models import Notification
+from reports.models import ReportExport
+from reports.tasks import build_report_export
 from tests.factories import make_course, make_staff, make_unit
 
 pytestmark = pytest.mark.integration
@@ -39,7 +41,7 @@ def test_a_big_export_is_built_by_the_worker_and_mailed(
             )
     settings.REPORT_EXPORT_DIRECT_MAX_ROWS = {"csv": 5, "xlsx": 5}
     client.force_login(head)
-    url = reverse("learners:report_people", args=[unit.pk])
+    url = reverse("reports:report_people", args=[unit.pk])
     confirm = client.get(url, {"format": "csv", "sortering": "due"})
     assert confirm.status_code == 200  # the link asks; the button queues it
     response = client.post(f"{url}?format=csv&sortering=due")
@@ -52,12 +54,12 @@ def test_a_big_export_is_built_by_the_worker_and_mailed(
     assert export.rows == 12
     message = received[0].parsed()
     assert message["To"] == head.email
-    link = settings.SITE_URL + reverse("learners:report_exports")
+    link = settings.SITE_URL + reverse("reports:report_exports")
     assert link in message.get_body(preferencelist=("plain",)).get_content()
     notification = Notification.objects.get(kind=Notification.Kind.REPORT_EXPORT)
     assert notification.status == Notification.Status.SENT
 
-    download = client.get(reverse("learners:report_export_download", args=[export.pk]))
+    download = client.get(reverse("reports:report_export_download", args=[export.pk]))
     assert download.status_code == 200
     built = b"".join(download.streaming_content)
     settings.REPORT_EXPORT_DIRECT_MAX_ROWS = {"csv": 100, "xlsx": 100}

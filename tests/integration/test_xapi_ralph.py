@@ -18,15 +18,10 @@ import pytest
 from django.db.models import Sum
 
 from learners import actions
-from learners.models import (
-    LrsDestination,
-    LrsRequest,
-    Statement,
-    StatementDelivery,
-)
-from learners.xapi import delivery
-from learners.xapi.tasks import flush_outbox, sweep_outbox
 from tests.factories import make_course, make_staff, make_unit
+from xapi import delivery
+from xapi.models import LrsDestination, LrsRequest, Statement, StatementDelivery
+from xapi.tasks import flush_outbox, sweep_outbox
 
 pytestmark = pytest.mark.integration
 
@@ -35,8 +30,8 @@ PENDING = StatementDelivery.State.PENDING
 # Backoff in the worker: 1-2 s instead of 5 s up to 15 minutes, so that the
 # test sees the LRS come back within seconds.
 FAST_BACKOFF = {
-    "learners.xapi.delivery.BACKOFF_BASE_SECONDS": 1,
-    "learners.xapi.delivery.BACKOFF_MAX_SECONDS": 2,
+    "xapi.delivery.BACKOFF_BASE_SECONDS": 1,
+    "xapi.delivery.BACKOFF_MAX_SECONDS": 2,
 }
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 

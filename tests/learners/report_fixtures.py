@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from learners.models import Assignment, OrgUnit
+from assignments.models import Assignment
+from organisation.models import OrgUnit
 from tests.factories import make_course, make_staff, make_unit
 
 

@@ -8,7 +8,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from learners import actions
-from learners.models import Enrolment, LessonProgress, Notification
+from learners.models import Enrolment, LessonProgress
+from notifications.models import Notification
 from tests.factories import LessonPageFactory, publish
 
 pytestmark = pytest.mark.django_db

@@ -7,27 +7,20 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 
-from learners import actions
-from learners.actions.assignments import (
+from assignments.actions.evaluation import evaluate_all, evaluate_course
+from assignments.actions.rules import (
     activate_rule,
     deactivate_rule,
-    evaluate_all,
-    evaluate_course,
     grant_exemption,
     preview_rule,
     require_retake,
 )
+from assignments.models import Assignment, AssignmentRule, Exemption
+from assignments.planning import RuleSpec
+from learners import actions
 from learners.actions.history import record_completion_elsewhere
-from learners.models import (
-    Assignment,
-    AssignmentRule,
-    AuditEvent,
-    Enrolment,
-    Exemption,
-    OrgUnit,
-    StaffProfile,
-)
-from learners.rules import RuleSpec
+from learners.models import Enrolment
+from organisation.models import AuditEvent, OrgUnit, StaffProfile
 from tests.factories import UserFactory, make_course, make_rule, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -595,7 +588,7 @@ def test_an_hr_import_reevaluates_every_course(
 ):
     """Joiners, movers and leavers from the HR file reach the assignments
     (the sweep runs on commit; eager in unit tests, a worker in production)."""
-    from learners import hr_import
+    from organisation import hr_import
     from tests.learners.test_hr_import import STAFF_HEADER, csv_bytes, staff_row
 
     make_staff("stays", unit=org["A1N"])

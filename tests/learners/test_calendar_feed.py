@@ -12,15 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from assignments.actions.calendar import create_calendar_feed, renew_calendar_feed
+from assignments.actions.evaluation import evaluate_course
+from assignments.models import Assignment, CalendarFeed, Exemption
 from learners import actions
-from learners.actions.assignments import evaluate_course
-from learners.actions.calendar import create_calendar_feed, renew_calendar_feed
-from learners.models import Assignment, CalendarFeed, Exemption, StaffProfile
+from organisation.models import StaffProfile
 from tests.factories import make_course, make_rule, make_staff
 
 pytestmark = pytest.mark.django_db
 
-CALENDAR_PAGE = reverse("learners:calendar")
+CALENDAR_PAGE = reverse("assignments:calendar")
 # The feed, the person's language, their assignments: 1 or 100 of them.
 FEED_MAX = 3
 
@@ -159,7 +160,7 @@ def test_a_deactivated_persons_feed_is_not_found(client, person, assigned):
 
 
 def test_creating_the_address_needs_a_login_and_a_post(client, person):
-    response = client.post(reverse("learners:create_calendar"))
+    response = client.post(reverse("assignments:create_calendar"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     response = client.get(CALENDAR_PAGE)
@@ -167,7 +168,7 @@ def test_creating_the_address_needs_a_login_and_a_post(client, person):
     assert not CalendarFeed.objects.exists()
 
     client.force_login(person)
-    assert client.get(reverse("learners:create_calendar")).status_code == 405
+    assert client.get(reverse("assignments:create_calendar")).status_code == 405
     assert not CalendarFeed.objects.exists()
 
 
@@ -177,7 +178,7 @@ def test_person_creates_the_address_and_sees_it_with_instructions(client, person
     page = client.get(CALENDAR_PAGE).content.decode()
     assert "You have no calendar address yet." in page
 
-    response = client.post(reverse("learners:create_calendar"), follow=True)
+    response = client.post(reverse("assignments:create_calendar"), follow=True)
 
     feed = CalendarFeed.objects.get(person=person)
     html = response.content.decode()
@@ -185,7 +186,7 @@ def test_person_creates_the_address_and_sees_it_with_instructions(client, person
     assert "Outlook for Windows" in html and "Subscribe from web" in html
     assert "Your calendar address is ready." in html
     # Creating again (a double click) keeps the address.
-    client.post(reverse("learners:create_calendar"))
+    client.post(reverse("assignments:create_calendar"))
     assert CalendarFeed.objects.get(person=person).token == feed.token
 
 
@@ -195,7 +196,7 @@ def test_a_new_address_replaces_the_old_one_at_once(client, person, assigned):
     assert client.get(old_path).status_code == 200
     client.force_login(person)
 
-    response = client.post(reverse("learners:renew_calendar"))
+    response = client.post(reverse("assignments:renew_calendar"))
 
     assert response.status_code == 302
     assert response["Location"] == CALENDAR_PAGE

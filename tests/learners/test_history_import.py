@@ -17,9 +17,11 @@ from django.utils import timezone, translation
 from wagtail.documents import get_document_model
 from wagtail.users.models import UserProfile
 
+from cms.roles import ensure_hr_admin_group
 from learners import actions, history_import
-from learners.hr_import import ImportRefused
-from learners.models import AuditEvent, Certificate, Enrolment
+from learners.models import Certificate, Enrolment
+from organisation.hr_import import ImportRefused
+from organisation.models import AuditEvent
 from tests.factories import (
     CourseIndexPageFactory,
     CoursePageFactory,
@@ -481,6 +483,7 @@ def test_recording_the_same_day_again_is_refused_in_the_form(
 
 
 def test_the_attachment_is_stored_as_a_document(client, hr, learner, course, media):
+    ensure_hr_admin_group()  # the roles, as every installation has them
     client.force_login(hr)
     upload = SimpleUploadedFile("Intyg Eva.pdf", b"%PDF-1.4 intyg")
     client.post(
@@ -492,7 +495,8 @@ def test_the_attachment_is_stored_as_a_document(client, hr, learner, course, med
     assert document.uploaded_by_user == hr
     assert document.file.read() == b"%PDF-1.4 intyg"
     assert Enrolment.objects.get().attachment == document
-    # In the HR records collection: served to HR administrators only.
+    # In the HR records collection: served only to the groups that may record
+    # completions (the HR administrators).
     assert document.collection.name == "HR-handlingar"
     restriction = document.collection.get_view_restrictions().get()
     assert list(restriction.groups.values_list("name", flat=True)) == [
@@ -501,6 +505,22 @@ def test_the_attachment_is_stored_as_a_document(client, hr, learner, course, med
     client.logout()
     link = client.get(document.url)
     assert link.status_code in (302, 403)
+
+
+def test_records_stored_before_the_roles_were_set_up_reach_hr_once_they_are(
+    client, hr, learner, course, media
+):
+    client.force_login(hr)
+    client.post(
+        reverse("record_completion"),
+        form_data(learner, course, attachment=SimpleUploadedFile("a.pdf", b"%PDF")),
+    )
+    restriction = get_document_model().objects.get().collection.get_view_restrictions()
+    assert not restriction.get().groups.exists()  # nobody but superusers yet
+    ensure_hr_admin_group()
+    assert list(restriction.get().groups.values_list("name", flat=True)) == [
+        "HR-administratörer"
+    ]
 
 
 def test_an_attachment_of_a_type_not_allowed_is_refused(client, hr, learner, course):

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from learners import hr_import
-from learners.hr_import import FULL, PARTIAL, STAFF, UNITS, ImportRefused
-from learners.models import AuditEvent, OrgUnit, StaffProfile
+from organisation import hr_import
+from organisation.hr_import import FULL, PARTIAL, STAFF, UNITS, ImportRefused
+from organisation.models import AuditEvent, OrgUnit, StaffProfile
 from tests.factories import PASSWORD, UserFactory, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -268,8 +268,13 @@ def test_new_staff_are_created_with_an_invitation(
     assert asa.start_date == datetime.date(2020, 1, 1)
     assert not asa.user.has_usable_password()
     # An invitation for the one new person with an email, none for Bo: one
-    # invitation task, and the re-evaluation of the assignments.
-    assert len(callbacks) == 2
+    # invitation task, the re-evaluation of the assignments, and (asked for by
+    # that sweep when it ran) the refresh of the report counts.
+    assert [callback.func.__self__.name for callback in callbacks] == [
+        "organisation.send_invitations",
+        "assignments.sweep_assignments",
+        "reports.refresh_report_counts",
+    ]
     assert [message.to for message in mailoutbox] == [["1001@example.se"]]
 
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.users.models import UserProfile
 
-from learners import import_views
-from learners.models import AuditEvent, OrgUnit, StaffProfile
+from organisation import import_views
+from organisation.models import AuditEvent, OrgUnit, StaffProfile
 from tests.factories import UserFactory, make_staff, make_unit
 from tests.learners.test_hr_import import (
     STAFF_HEADER,

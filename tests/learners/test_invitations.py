@@ -9,9 +9,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from learners.invitations import invite
-from learners.models import Notification
-from learners.tasks import send_invitation
+from notifications.models import Notification
+from organisation.invitations import invite
+from organisation.tasks import send_invitation
 from tests.factories import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -113,9 +113,9 @@ def test_an_import_enqueues_one_task_and_the_sweep_catches_lost_ones(
 ):
     """40,000 new people must not mean 40,000 broker round trips in the
     request: one task fans out in the worker; what was lost is caught up."""
-    from learners import tasks
-    from learners.invitations import invite_many
-    from learners.models import StaffProfile
+    from organisation import tasks
+    from organisation.invitations import invite_many
+    from organisation.models import StaffProfile
     from tests.factories import UserFactory
 
     people = [UserFactory(username=f"ny{n}") for n in range(3)]

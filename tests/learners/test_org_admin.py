@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from cms.roles import ensure_hr_admin_group, ensure_hr_author_group
-from learners.models import AuditEvent, UnitDelegation
-from learners.querysets import scope_unit_paths
+from organisation.models import AuditEvent, UnitDelegation
+from organisation.scope import scope_of
 from tests.factories import UserFactory, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_hr_admin_delegates_a_unit_and_it_is_logged(client, hr_admin):
     assert client.post(url, good).status_code == 302
     delegation = UnitDelegation.objects.get()
     assert (delegation.delegate, delegation.created_by) == (deputy, hr_admin)
-    assert scope_unit_paths(deputy, date(2026, 6, 15)) == [unit.path]
+    assert scope_of(deputy, date(2026, 6, 15)).unit_paths == (unit.path,)
     event = AuditEvent.objects.get(action="delegation")
     assert event.actor == hr_admin and event.details["delegate"] == "deputy"
 

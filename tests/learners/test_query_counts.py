@@ -87,8 +87,9 @@ def test_my_learning_query_count_does_not_grow_with_assignments(
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from learners.actions.assignments import evaluate_course
-    from learners.models import Exemption, StaffProfile
+    from assignments.actions.evaluation import evaluate_course
+    from assignments.models import Exemption
+    from organisation.models import StaffProfile
     from tests.factories import make_rule
 
     # Rules match staff: the learner needs a staff profile.

@@ -11,19 +11,13 @@ import pytest
 import time_machine
 from django.core import mail
 
+from assignments.models import Assignment, Exemption
 from learners import actions
-from learners.models import (
-    Assignment,
-    AuditEvent,
-    Exemption,
-    Notification,
-    NotificationItem,
-    OrgUnit,
-    ReminderPolicy,
-    StaffProfile,
-)
-from learners.reminders import in_sending_window, plan_day, store_plan
-from learners.tasks import send_reminders, sweep_reminders
+from notifications.models import Notification
+from organisation.models import AuditEvent, OrgUnit, StaffProfile
+from reminders.models import NotificationItem, ReminderPolicy
+from reminders.planning import in_sending_window, plan_day, store_plan
+from reminders.tasks import send_reminders, sweep_reminders
 from tests.factories import UserFactory, make_course, make_rule, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +217,7 @@ def test_suppressed_people_and_courses(catalogue, unit, rules, hr_user):
     gone.is_active = False
     gone.save()
     Exemption.objects.create(person=exempt, course=course, reason="x")
-    from learners.actions.assignments import evaluate_course
+    from assignments.actions.evaluation import evaluate_course
 
     make_rule(course, people=[active, away, exempt], active=False)
     Assignment.objects.filter(person=exempt).update(state=Assignment.State.EXEMPT)
@@ -326,7 +320,7 @@ def test_completed_meanwhile_means_not_sent(course, unit, rules, lessons):
 def test_rate_limit_holds_the_rest_for_later(catalogue, unit, rules):
     """The budget is per minute across workers (a counter in Redis): five
     messages at two a minute go out over three minutes, each once."""
-    from learners import ratelimit
+    from core import ratelimit
 
     client = ratelimit._redis()
     for key in client.scan_iter("kompetens:rate:*"):
@@ -425,9 +419,9 @@ def test_manager_reminds_once_a_day_per_person_and_course(
         django_capture_on_commit_callbacks(execute=True),
     ):
         client.force_login(boss)  # in the frozen time: the session is fresh
-        client.post(reverse("learners:remind_person", args=[profile.pk]))
-        client.post(reverse("learners:remind_person", args=[profile.pk]))
-        client.post(reverse("learners:remind_overdue"))
+        client.post(reverse("reminders:remind_person", args=[profile.pk]))
+        client.post(reverse("reminders:remind_person", args=[profile.pk]))
+        client.post(reverse("reminders:remind_overdue"))
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [person.email]
     assert (
@@ -440,7 +434,7 @@ def test_manager_reminds_once_a_day_per_person_and_course(
         django_capture_on_commit_callbacks(execute=True),
     ):
         client.force_login(boss)
-        client.post(reverse("learners:remind_overdue"))
+        client.post(reverse("reminders:remind_overdue"))
     assert len(mail.outbox) == 2
 
 
@@ -453,13 +447,13 @@ def test_remind_from_the_wrong_side(client, course, unit, rules):
     OrgUnit.objects.filter(pk=unit.pk).update(head=boss)
     from django.urls import reverse
 
-    url = reverse("learners:remind_person", args=[profile.pk])
+    url = reverse("reminders:remind_person", args=[profile.pk])
     assert client.post(url).status_code == 302  # anonymous: to the login page
     client.force_login(boss)
     assert client.post(url).status_code == 404  # another unit's person
     client.force_login(other)
     assert client.post(url).status_code == 403  # a learner
-    assert client.post(reverse("learners:remind_overdue")).status_code == 403
+    assert client.post(reverse("reminders:remind_overdue")).status_code == 403
     assert mail.outbox == [] and not Notification.objects.exists()
 
 
@@ -486,20 +480,22 @@ def test_hr_looks_up_whether_and_when_a_person_was_told(client, course, unit, ru
     client.force_login(person)
     response = client.get(reverse("reminders_sent:index"))
     assert response.status_code in (302, 403)
-    own = client.get(reverse("learners:notifications")).content.decode()
+    own = client.get(reverse("reminders:notifications")).content.decode()
     assert course.title in own
 
 
 def test_celery_is_configured_for_at_least_once_delivery(settings):
     """acks_late, rejected on worker loss, one message prefetched; no
     countdown near the broker's visibility timeout; every beat entry expires."""
-    from learners import tasks
+    from notifications.sender import CLAIM_LEASE
+    from reminders import tasks
+    from reminders.sending import MAX_BACKOFF_SECONDS
 
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    assert tasks.MAX_BACKOFF_SECONDS < visibility / 2
-    assert tasks.CLAIM_LEASE.total_seconds() < visibility
+    assert MAX_BACKOFF_SECONDS < visibility / 2
+    assert CLAIM_LEASE.total_seconds() < visibility
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["options"]["expires"] > 0, name
     assert tasks.send_reminders.acks_late and tasks.send_reminders.reject_on_worker_lost
@@ -510,7 +506,7 @@ def test_a_sweep_hands_out_no_more_than_the_rate_lets_out_before_the_next(
 ):
     """At 1 a minute, a sweep every 10 minutes hands out at most 10: the
     backlog waits in the database, not as tasks churning at the limiter."""
-    from learners.tasks import enqueue_pending_reminders
+    from reminders.sending import enqueue_pending_reminders
 
     rules.rate_per_minute = 1
     for index in range(12):
@@ -526,7 +522,7 @@ def test_a_sweep_hands_out_no_more_than_the_rate_lets_out_before_the_next(
 
     with (
         time_machine.travel(at(MONDAY, 9), tick=False),
-        mock.patch("learners.tasks.send_reminders.delay") as delay,
+        mock.patch("reminders.tasks.send_reminders.delay") as delay,
     ):
         # The task itself is not the point here (and has nothing to say):
         # count what is handed out, without running it.

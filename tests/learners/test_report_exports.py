@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from learners import report_exports
-from learners.models import AuditEvent, OrgUnit, ReportExport, StaffProfile
-from learners.tasks import build_report_export, sweep_report_exports
+from organisation.models import AuditEvent, OrgUnit, StaffProfile
+from reports import exports as report_exports
+from reports.models import ReportExport
+from reports.tasks import build_report_export, sweep_report_exports
 from tests.factories import make_staff
 from tests.learners.report_fixtures import add_people, make_report_org
 
@@ -75,7 +76,7 @@ def test_everyone_in_scope_on_one_list(client, org, hr):
     add_people(org, org["a1"], 2, "a1-", overdue=True)
     add_people(org, org["a"], 1, "a-", state="completed")
     add_people(org, org["b"], 3, "b-")
-    url = reverse("learners:report_people_all")
+    url = reverse("reports:report_people_all")
     client.force_login(hr)
     city = client.get(url)
     assert city.status_code == 200
@@ -89,7 +90,7 @@ def test_everyone_in_scope_on_one_list(client, org, hr):
     assert everything.context["page"].paginator.count == 6  # A and A1, not B
     assert "Personer i alla dina enheter" in everything.content.decode()
     # The overview without a unit links to it.
-    top = client.get(reverse("learners:reports"))
+    top = client.get(reverse("reports:reports"))
     assert f'href="{url}"' in top.content.decode()
     # From the wrong side: a learner has no scope, anonymous must log in.
     client.force_login(make_staff("learner", unit=org["a1"]))
@@ -107,20 +108,20 @@ def test_a_big_export_is_built_by_the_task_and_equals_the_screen(
     hr.email = "hr@example.org"
     hr.save()
     client.force_login(hr)
-    url = reverse("learners:report_people", args=[org["a"].pk])
+    url = reverse("reports:report_people", args=[org["a"].pk])
     params = {"sortering": "due"}
     for file_format in ("csv", "xlsx"):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             response = ask(client, url, {**params, "format": file_format})
         assert response.status_code == 302
-        assert response.url == reverse("learners:report_exports")
+        assert response.url == reverse("reports:report_exports")
         assert len(callbacks) == 1  # the task, queued on commit (run eagerly)
         export = ReportExport.objects.get(format=file_format)
         assert export.state == ReportExport.State.READY
         assert export.rows == 10 and export.unit_id == org["a"].pk
         assert export.query == "sortering=due"
         download = client.get(
-            reverse("learners:report_export_download", args=[export.pk])
+            reverse("reports:report_export_download", args=[export.pk])
         )
         assert download.status_code == 200
         assert (
@@ -151,7 +152,7 @@ def test_a_big_export_is_built_by_the_task_and_equals_the_screen(
     assert message.to == ["hr@example.org"]
     assert message.subject == "Din rapportexport är klar"
     assert "http://testserver/learning/reports/exports/" in message.body or (
-        reverse("learners:report_exports") in message.body
+        reverse("reports:report_exports") in message.body
     )
     assert "10 rader" in message.body
     assert "E-a1-0" not in message.body and "a1-0" not in message.body
@@ -168,28 +169,26 @@ def test_a_big_export_is_built_by_the_task_and_equals_the_screen(
 def test_exports_list_shows_only_ones_own(client, org, hr, small_limits):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    ask(client, reverse("learners:report_people_all"), {"format": "xlsx"})
+    ask(client, reverse("reports:report_people_all"), {"format": "xlsx"})
     mine = ReportExport.objects.get()
     assert mine.state == ReportExport.State.QUEUED  # no on-commit in this test
     assert mine.unit is None and mine.rows == 4
-    page = client.get(reverse("learners:report_exports"))
+    page = client.get(reverse("reports:report_exports"))
     assert page.context["exports"] == [mine]
     assert "Väntar" in page.content.decode()
     assert "Alla i ditt ansvarsområde" in page.content.decode()
     client.force_login(hr)
-    other = client.get(reverse("learners:report_exports"))
+    other = client.get(reverse("reports:report_exports"))
     assert other.context["exports"] == []
 
 
 def test_downloads_from_the_wrong_side(client, org, hr, small_limits):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    ask(
-        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
-    )
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
     assert report_exports.build(export.pk) == "ready"
-    url = reverse("learners:report_export_download", args=[export.pk])
+    url = reverse("reports:report_export_download", args=[export.pk])
     assert client.get(url).status_code == 200
     # Another unit's manager, central HR and a learner: not theirs.
     for user in (org["head_b"], hr, make_staff("learner", unit=org["a1"])):
@@ -210,9 +209,7 @@ def test_downloads_from_the_wrong_side(client, org, hr, small_limits):
 def test_the_build_checks_the_scope_again(client, org, small_limits):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    ask(
-        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
-    )
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
     OrgUnit.objects.filter(pk=org["a"].pk).update(head=org["head_b"])
     assert build_report_export(str(export.pk)) == "out of scope"
@@ -225,7 +222,7 @@ def test_the_build_checks_the_scope_again(client, org, small_limits):
 def test_asking_twice_is_one_export_and_there_is_a_limit(client, org, small_limits):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    url = reverse("learners:report_people", args=[org["a"].pk])
+    url = reverse("reports:report_people", args=[org["a"].pk])
     for _ in range(2):
         ask(client, url, {"format": "csv"})
     assert ReportExport.objects.count() == 1
@@ -238,7 +235,7 @@ def test_asking_twice_is_one_export_and_there_is_a_limit(client, org, small_limi
     assert "Du har redan 3 exporter som tas fram" in response.content.decode()
     # Small enough: within the request, whatever is waiting.
     small = client.get(
-        reverse("learners:report_people", args=[org["a1"].pk]),
+        reverse("reports:report_people", args=[org["a1"].pk]),
         {"format": "csv", "kurs": org["courses"][0].pk},
     )
     assert small.status_code == 200 and len(_csv_lines(small.getvalue())) == 3
@@ -249,9 +246,7 @@ def test_a_second_delivery_of_the_task_builds_and_mails_once(client, org, small_
     org["head_a"].email = "head@example.org"
     org["head_a"].save()
     client.force_login(org["head_a"])
-    ask(
-        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
-    )
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
     assert build_report_export(str(export.pk)) == "ready"
     assert build_report_export(str(export.pk)) == "not queued"
@@ -268,9 +263,7 @@ def test_the_file_is_in_the_screens_language_the_mail_in_the_persons(
     StaffProfile.objects.filter(user=head).update(preferred_language="en")
     client.force_login(head)
     # The page in Swedish (the site's default; no language chosen).
-    ask(
-        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
-    )
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
     assert export.language == "sv"
     report_exports.build(export.pk)
@@ -287,7 +280,7 @@ def test_the_sweep_deletes_old_files_and_gives_up_on_stuck_builds(
 ):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    url = reverse("learners:report_people", args=[org["a"].pk])
+    url = reverse("reports:report_people", args=[org["a"].pk])
     ask(client, url, {"format": "csv"})
     ask(client, url, {"format": "xlsx"})
     ready, stuck = ReportExport.objects.order_by("format")
@@ -307,9 +300,9 @@ def test_the_sweep_deletes_old_files_and_gives_up_on_stuck_builds(
     assert not path.exists()
     assert stuck.state == ReportExport.State.FAILED
     assert "tog för lång tid" in stuck.error
-    download = reverse("learners:report_export_download", args=[ready.pk])
+    download = reverse("reports:report_export_download", args=[ready.pk])
     assert client.get(download).status_code == 404
-    page = client.get(reverse("learners:report_exports")).content.decode()
+    page = client.get(reverse("reports:report_exports")).content.decode()
     assert "Raderad" in page and "tog för lång tid" in page
 
 
@@ -318,9 +311,7 @@ def test_a_queued_export_whose_task_was_lost_is_sent_again(
 ):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    ask(
-        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
-    )
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
     assert export.state == ReportExport.State.QUEUED  # its task never ran
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
@@ -334,13 +325,13 @@ def test_exports_page_queries_do_not_grow(
 ):
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    url = reverse("learners:report_people", args=[org["a"].pk])
+    url = reverse("reports:report_people", args=[org["a"].pk])
     for params in ({}, {"sortering": "unit"}, {"sortering": "due"}):
         ask(client, url, {**params, "format": "csv"})
     # Session, user, the exports with their units (one query); the rest is
     # the base template's navigation, as on every page.
     with django_assert_max_num_queries(11):
-        page = client.get(reverse("learners:report_exports"))
+        page = client.get(reverse("reports:report_exports"))
     assert len(page.context["exports"]) == 3
 
 
@@ -354,7 +345,7 @@ def test_everyone_in_scope_queries_do_not_grow(
     # As a unit's list, less the unit: the courses and the number of rows in
     # one query, their titles, the page of rows, the audit row.
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("learners:report_people_all"))
+        response = client.get(reverse("reports:report_people_all"))
     assert response.context["page"].paginator.count == people * 2 * 2
 
 
@@ -363,7 +354,7 @@ def test_a_broker_that_is_down_does_not_break_the_request(
 ):
     """The broker refusing the task is a fault Redis cannot be made to give
     on demand here, so `delay` is replaced by one that raises."""
-    from learners.tasks import build_report_export as task
+    from reports.tasks import build_report_export as task
 
     def refused(*args, **kwargs):
         raise ConnectionError("broker down")
@@ -374,7 +365,7 @@ def test_a_broker_that_is_down_does_not_break_the_request(
     with django_capture_on_commit_callbacks(execute=True):
         response = ask(
             client,
-            reverse("learners:report_people", args=[org["a"].pk]),
+            reverse("reports:report_people", args=[org["a"].pk]),
             {"format": "csv"},
         )
     assert response.status_code == 302
@@ -387,7 +378,7 @@ def test_a_link_alone_queues_nothing(client, org, small_limits):
     shows the confirmation; the POST needs the CSRF token."""
     add_people(org, org["a1"], 2, "a1-")
     client.force_login(org["head_a"])
-    url = reverse("learners:report_people", args=[org["a"].pk])
+    url = reverse("reports:report_people", args=[org["a"].pk])
     page = client.get(url, {"format": "xlsx", "sortering": "due", "sida": "1"})
     assert page.status_code == 200 and ReportExport.objects.count() == 0
     assert "har 4 rader" in page.content.decode()
@@ -407,7 +398,7 @@ def test_an_export_of_everyone_needs_all_of_its_scope_at_download(
     head = org["head_a"]
     OrgUnit.objects.filter(pk=org["b"].pk).update(head=head)  # A and B
     client.force_login(head)
-    ask(client, reverse("learners:report_people_all"), {"format": "csv"})
+    ask(client, reverse("reports:report_people_all"), {"format": "csv"})
     export = ReportExport.objects.get()
     assert report_exports.build(export.pk) == "ready"
     export.refresh_from_db()
@@ -417,7 +408,7 @@ def test_an_export_of_everyone_needs_all_of_its_scope_at_download(
         )
     )
     assert export.rows == 8
-    url = reverse("learners:report_export_download", args=[export.pk])
+    url = reverse("reports:report_export_download", args=[export.pk])
     assert client.get(url).status_code == 200
     OrgUnit.objects.filter(pk=org["b"].pk).update(head=org["head_b"])  # B gone
     assert client.get(url).status_code == 404  # it holds B's people
@@ -430,7 +421,7 @@ def test_deleting_the_unit_deletes_the_file(
     client.force_login(org["head_a"])
     ask(
         client,
-        reverse("learners:report_people", args=[org["a1"].pk]),
+        reverse("reports:report_people", args=[org["a1"].pk]),
         {"format": "csv"},
     )
     export = ReportExport.objects.get()
@@ -457,9 +448,7 @@ def test_a_mail_that_failed_is_sent_again_by_the_sweep(
     head.email = "head@example.org"
     head.save()
     client.force_login(head)
-    ask(
-        client, reverse("learners:report_people", args=[org["a"].pk]), {"format": "csv"}
-    )
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
     real_send = EmailMultiAlternatives.send
 
@@ -489,7 +478,7 @@ def test_two_clicks_at_the_same_moment_queue_one_export(catalogue, monkeypatch):
     from django.db import connection
     from django.test import RequestFactory
 
-    monkeypatch.setattr(report_exports, "_enqueue", lambda task, export_id: None)
+    monkeypatch.setattr(report_exports, "_enqueue", lambda export_id: None)
     # Widen the window between looking for a pending export and adding one.
     create = ReportExport.objects.create
 

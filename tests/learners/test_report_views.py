@@ -14,15 +14,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from learners.models import (
-    Assignment,
-    AuditEvent,
-    OrgUnit,
-    StaffProfile,
-    UnitDelegation,
-)
-from learners.report_views import _courses_in, _Select
-from learners.reports import Filters, current_items, matrix
+from assignments.models import Assignment
+from organisation.models import AuditEvent, OrgUnit, StaffProfile, UnitDelegation
+from reports.figures import Filters, current_items, matrix
+from reports.forms import _Select
+from reports.people import courses_in as _courses_in
 from tests.factories import UserFactory, make_course, make_staff, make_unit
 from tests.learners.report_fixtures import add_people, make_report_org
 
@@ -50,16 +46,16 @@ def test_central_hr_overview_and_drill_down(client, org, hr):
     add_people(org, org["a"], 1, "a-", overdue=True)
     add_people(org, org["b"], 2, "b-")
     client.force_login(hr)
-    top = client.get(reverse("learners:reports"))
+    top = client.get(reverse("reports:reports"))
     assert [row.label for row in top.context["rows"]] == ["Staden"]
-    city = client.get(reverse("learners:report_unit", args=[org["city"].pk]))
+    city = client.get(reverse("reports:report_unit", args=[org["city"].pk]))
     rows = {row.label: row for row in city.context["rows"]}
     assert rows["Förvaltning A"].total.total == 8  # 4 people × 2 courses
     assert rows["Förvaltning A"].total.completed == 6
     assert rows["Förvaltning A"].total.overdue == 2
     assert rows["Förvaltning B"].total.percent == 0
     assert city.context["grand"].total == 12
-    a = client.get(reverse("learners:report_unit", args=[org["a"].pk]))
+    a = client.get(reverse("reports:report_unit", args=[org["a"].pk]))
     rows = {row.unit.hr_code: row for row in a.context["rows"]}
     assert rows["A"].label == "Förvaltning A (själva enheten)"
     assert rows["A"].total.total == 2  # the people directly in A
@@ -70,7 +66,7 @@ def test_people_list_and_exports_equal_the_screen(client, org, hr):
     add_people(org, org["a1"], 3, "a1-", overdue=True)
     add_people(org, org["a"], 2, "a-", state="completed")
     client.force_login(hr)
-    url = reverse("learners:report_people", args=[org["a"].pk])
+    url = reverse("reports:report_people", args=[org["a"].pk])
     params = {"status": "overdue", "sortering": "name"}
     screen = client.get(url, params)
     shown = [
@@ -111,7 +107,7 @@ def test_person_page_says_what_remains(client, org, hr):
     person = add_people(org, org["a1"], 1, "p")[0]
     client.force_login(hr)
     profile = StaffProfile.objects.get(user=person)
-    page = client.get(reverse("learners:report_person", args=[profile.pk]))
+    page = client.get(reverse("reports:report_person", args=[profile.pk]))
     assert len(page.context["rows"]) == 2
     lesson = org["courses"][0].get_children().first().title
     assert lesson in page.content.decode()
@@ -121,12 +117,12 @@ def test_scope_from_the_wrong_side(client, org):
     add_people(org, org["b"], 1, "b-")
     other = StaffProfile.objects.get(employee_number="E-b-0")
     urls = [
-        reverse("learners:report_unit", args=[org["b"].pk]),
-        reverse("learners:report_people", args=[org["b"].pk]),
-        reverse("learners:report_people", args=[org["b"].pk]) + "?format=csv",
-        reverse("learners:report_people", args=[org["b"].pk]) + "?format=xlsx",
-        reverse("learners:report_person", args=[other.pk]),
-        reverse("learners:report_unit", args=[999999]),
+        reverse("reports:report_unit", args=[org["b"].pk]),
+        reverse("reports:report_people", args=[org["b"].pk]),
+        reverse("reports:report_people", args=[org["b"].pk]) + "?format=csv",
+        reverse("reports:report_people", args=[org["b"].pk]) + "?format=xlsx",
+        reverse("reports:report_person", args=[other.pk]),
+        reverse("reports:report_unit", args=[999999]),
     ]
     for url in urls:
         assert client.get(url).status_code == 302  # anonymous: to the login page
@@ -148,7 +144,7 @@ def test_a_deputy_sees_the_delegated_unit_only_within_the_period(client, org):
         valid_from=date(2027, 6, 1),
         valid_until=date(2027, 6, 30),
     )
-    url = reverse("learners:report_people", args=[org["b"].pk])
+    url = reverse("reports:report_people", args=[org["b"].pk])
     for day, expected in (
         (date(2027, 5, 31), 403),
         (date(2027, 6, 15), 200),
@@ -162,7 +158,7 @@ def test_a_deputy_sees_the_delegated_unit_only_within_the_period(client, org):
 def test_bad_filters_get_a_message_not_a_500(client, org, hr):
     add_people(org, org["a1"], 1, "p")
     client.force_login(hr)
-    url = reverse("learners:report_people", args=[org["a"].pk])
+    url = reverse("reports:report_people", args=[org["a"].pk])
     response = client.get(
         url, {"fran": "igår", "till": "2027-01-01", "kurs": "x", "status": "nej"}
     )
@@ -184,13 +180,13 @@ def test_queries_do_not_grow_with_people_or_units(
     # subtree (one: too small for the precomputed counts, so no query asks),
     # the counts of every course (one), their titles (one), a query per goal.
     with django_assert_max_num_queries(16):
-        client.get(reverse("learners:report_unit", args=[org["a"].pk]))
+        client.get(reverse("reports:report_unit", args=[org["a"].pk]))
     with django_assert_max_num_queries(13):
-        client.get(reverse("learners:report_unit", args=[org["a1"].pk]))
+        client.get(reverse("reports:report_unit", args=[org["a1"].pk]))
     # The people: the courses and the number of rows in one query, the titles,
     # the page of rows.
     with django_assert_max_num_queries(12):
-        client.get(reverse("learners:report_people", args=[org["a"].pk]))
+        client.get(reverse("reports:report_people", args=[org["a"].pk]))
 
 
 def _complete(people, course, days_ago):
@@ -210,8 +206,8 @@ def _complete(people, course, days_ago):
     ],
 )
 def test_goal_status(client, org, hr, target, recent_days_ago, deadline_in, expected):
-    from learners.models import ReportGoal
-    from learners.reports import goal_status
+    from reports.figures import goal_status
+    from reports.models import ReportGoal
 
     people = add_people(org, org["a1"], 10, "g")
     course = org["courses"][0]
@@ -226,7 +222,7 @@ def test_goal_status(client, org, hr, target, recent_days_ago, deadline_in, expe
     assert (status.cell.completed, status.cell.required) == (5, 10)
     assert status.state == expected
     client.force_login(hr)
-    page = client.get(reverse("learners:report_unit", args=[org["a"].pk]))
+    page = client.get(reverse("reports:report_unit", args=[org["a"].pk]))
     assert f'data-goal-state="{expected}"' in page.content.decode()
 
 
@@ -237,7 +233,7 @@ def test_trend_counts_completions_by_week(client, org, hr):
     _complete(people[1:3], course, 3)
     client.force_login(hr)
     page = client.get(
-        reverse("learners:report_unit", args=[org["a"].pk]), {"kurs": course.pk}
+        reverse("reports:report_unit", args=[org["a"].pk]), {"kurs": course.pk}
     )
     points = page.context["trend"]
     assert len(points) == 12
@@ -248,11 +244,11 @@ def test_trend_counts_completions_by_week(client, org, hr):
 
 
 def test_managers_see_scores_only_if_hr_allows(client, org, hr):
-    from learners.models import ReportSettings
+    from reports.models import ReportSettings
 
     person = add_people(org, org["a1"], 1, "s")[0]
     profile = StaffProfile.objects.get(user=person)
-    url = reverse("learners:report_person", args=[profile.pk])
+    url = reverse("reports:report_person", args=[profile.pk])
     client.force_login(org["head_a"])
     assert not client.get(url).context["details"]
     settings_row = ReportSettings.load()
@@ -269,7 +265,7 @@ def test_overview_export_equals_the_screen(client, org, hr):
     add_people(org, org["a1"], 3, "a1-", state="completed")
     add_people(org, org["a"], 1, "a-", overdue=True)
     client.force_login(hr)
-    url = reverse("learners:report_unit", args=[org["a"].pk])
+    url = reverse("reports:report_unit", args=[org["a"].pk])
     screen = client.get(url)
     rows = screen.context["rows"]
     courses = screen.context["courses"]
@@ -300,7 +296,7 @@ def test_overview_export_equals_the_screen(client, org, hr):
     assert AuditEvent.objects.filter(action="export_report").count() == 2
     # Another administration's table, by id: 404 in both formats.
     client.force_login(org["head_a"])
-    other = reverse("learners:report_unit", args=[org["b"].pk])
+    other = reverse("reports:report_unit", args=[org["b"].pk])
     assert client.get(other, {"format": "csv"}).status_code == 404
     assert client.get(other, {"format": "xlsx"}).status_code == 404
 
@@ -308,13 +304,13 @@ def test_overview_export_equals_the_screen(client, org, hr):
 def test_a_big_overview_reads_the_precomputed_counts_while_fresh(
     client, org, hr, monkeypatch
 ):
-    from learners import reports
+    from reports import figures as reports
 
     add_people(org, org["a1"], 3, "a1-", state="completed")
     add_people(org, org["a"], 2, "a-", overdue=True)
     add_people(org, org["b"], 2, "b-")
     client.force_login(hr)
-    url = reverse("learners:report_unit", args=[org["city"].pk])
+    url = reverse("reports:report_unit", args=[org["city"].pk])
     course = org["courses"][0]
     live = client.get(url, {"kurs": course.pk})
     assert not live.context["precomputed"]  # never refreshed: counted live
@@ -349,32 +345,36 @@ def test_a_big_overview_reads_the_precomputed_counts_while_fresh(
         assert not client.get(url).context["precomputed"]
 
 
-def test_sweeps_and_beat_refresh_the_report_counts(org):
+def test_sweeps_and_beat_refresh_the_report_counts(
+    org, django_capture_on_commit_callbacks
+):
     from django.conf import settings
     from django.db import connection
 
-    from learners.tasks import refresh_report_counts, sweep_assignments
+    from assignments.tasks import sweep_assignments
+    from reports.tasks import refresh_report_counts
 
     def refreshed_at():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT refreshed_at FROM learners_report_counts_refreshed")
+            cursor.execute("SELECT refreshed_at FROM reports_report_counts_refreshed")
             row = cursor.fetchone()
         return row[0] if row else None
 
     assert refreshed_at() is None
-    sweep_assignments()  # after an HR import; eager in tests
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_assignments()  # after an HR import; eager in tests
     first = refreshed_at()
     assert first is not None
     refresh_report_counts()  # from beat: always refreshes
     assert refreshed_at() > first
     entry = settings.CELERY_BEAT_SCHEDULE["report-counts"]
-    assert entry["task"] == "learners.tasks.refresh_report_counts"
+    assert entry["task"] == "reports.refresh_report_counts"
     assert entry["options"]["expires"]
 
 
 def test_a_report_cell_reads_as_the_template_did():
-    from learners.reports import Cell
-    from learners.templatetags.report_tags import report_cell, report_cells
+    from reports.figures import Cell
+    from reports.templatetags.report_tags import report_cell, report_cells
 
     with translation.override("sv"):
         html = report_cell(Cell(total=5, completed=2, overdue=1, exempt=1))
@@ -416,7 +416,7 @@ def test_a_course_filter_counts_as_one_course_matrix(client, org, hr):
     )
     client.force_login(hr)
     unit = OrgUnit.objects.get(pk=org["a"].pk)
-    url = reverse("learners:report_unit", args=[unit.pk])
+    url = reverse("reports:report_unit", args=[unit.pk])
     page = client.get(url, {"kurs": course.pk}).context
     today = timezone.localdate()
     items = Filters(course_id=course.pk).apply(current_items([unit.path], today))
@@ -448,7 +448,7 @@ def test_people_count_and_courses_without_filters(client, org, hr):
     add_people(org, org["a1"], 3, "a1-")
     client.force_login(hr)
     unit = OrgUnit.objects.get(pk=org["a"].pk)
-    page = client.get(reverse("learners:report_people", args=[unit.pk])).context
+    page = client.get(reverse("reports:report_people", args=[unit.pk])).context
     items = current_items([unit.path], timezone.localdate())
     assert page["page"].paginator.count == items.count() == 6
     assert [pk for pk, _t in page["form"].fields["kurs"].choices[1:]] == [
@@ -474,7 +474,7 @@ def test_people_rows_tag_writes_what_the_loop_wrote():
     loop = Template(
         "{% for row in rows %}\n        <tr>\n"
         "            <td>{{ row.employee_number }}</td>\n"
-        '            <th scope="row"><a href="{% url \'learners:report_person\' '
+        '            <th scope="row"><a href="{% url \'reports:report_person\' '
         'row.profile_id %}">{{ row.last_name }}</a></th>\n'
         "            <td>{{ row.first_name }}</td>\n"
         "            <td>{{ row.unit }}</td>\n"

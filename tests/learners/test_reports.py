@@ -9,8 +9,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from learners.models import Assignment, Enrolment, OrgUnit, StaffProfile
-from learners.reports import Filters, current_items, matrix, people_rows
+from assignments.models import Assignment
+from learners.models import Enrolment
+from organisation.models import OrgUnit, StaffProfile
+from reports.figures import Filters, current_items, matrix, people_rows
 from tests.factories import make_course, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -224,8 +226,8 @@ def completions_spread(org):
 
 @pytest.mark.parametrize("level", ["city", "admin"])
 def test_precomputed_counts_equal_the_live_counts(org, completions_spread, level):
-    from learners.models import ReportGoal
-    from learners.reports import PrecomputedCounts, goal_status, refresh_counts, trend
+    from reports.figures import PrecomputedCounts, goal_status, refresh_counts, trend
+    from reports.models import ReportGoal
 
     assert refresh_counts() is not None
     counts = PrecomputedCounts(as_of=timezone.now())
@@ -272,7 +274,7 @@ def test_precomputed_counts_equal_the_live_counts(org, completions_spread, level
 
 
 def test_a_refresh_asked_for_before_the_last_one_is_skipped(org):
-    from learners.reports import refresh_counts
+    from reports.figures import refresh_counts
 
     asked = timezone.now() - timedelta(minutes=1)
     done = refresh_counts()

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from assignments.actions.evaluation import evaluate_course
+from assignments.models import Assignment, Exemption
+from assignments.required import describe_reasons
 from learners import actions
-from learners.actions.assignments import evaluate_course
-from learners.models import Assignment, Exemption
-from learners.required import describe_reasons
 from tests.factories import make_course, make_rule, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -256,7 +256,7 @@ def test_recurring_training_shows_until_when_the_certificate_is_valid(
 def test_no_required_training_says_so_and_links_the_calendar(nurse_client):
     html = nurse_client.get(MY_LEARNING).content.decode()
     assert "You have no required training right now." in html
-    assert f'href="{reverse("learners:calendar")}"' in html
+    assert f'href="{reverse("assignments:calendar")}"' in html
 
 
 def test_a_person_sees_only_their_own_assignments(client, nurse, org, catalogue):

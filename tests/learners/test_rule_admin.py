@@ -11,15 +11,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from assignments.models import Assignment, AssignmentRule, Exemption
 from cms.roles import ensure_hr_admin_group, ensure_hr_author_group
-from learners.models import (
-    Assignment,
-    AssignmentRule,
-    AuditEvent,
-    Exemption,
-    OrgUnit,
-    StaffProfile,
-)
+from organisation.models import AuditEvent, OrgUnit, StaffProfile
 from tests.factories import UserFactory, make_course, make_rule, make_staff, make_unit
 from tests.learners.test_import_views import in_english
 

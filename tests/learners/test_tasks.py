@@ -13,13 +13,11 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from learners import actions
-from learners.models import Enrolment, Notification
-from learners.tasks import (
-    CLAIM_LEASE,
-    MAX_ATTEMPTS,
-    completion_key,
-    send_course_completed_email,
-)
+from learners.emails import completion_key
+from learners.models import Enrolment
+from learners.tasks import send_course_completed_email
+from notifications.models import Notification
+from notifications.sender import CLAIM_LEASE, MAX_ATTEMPTS
 from tests.integration import running_smtp_server
 
 pytestmark = pytest.mark.django_db
@@ -182,8 +180,11 @@ def test_sweep_requeues_unsent_but_not_sent_or_given_up(
     learner, course, lessons, settings
 ):
     from learners import actions
-    from learners.models import Enrolment, Notification
-    from learners.tasks import MAX_ATTEMPTS, completion_key, sweep_completion_emails
+    from learners.emails import completion_key
+    from learners.models import Enrolment
+    from learners.tasks import sweep_completion_emails
+    from notifications.models import Notification
+    from notifications.sender import MAX_ATTEMPTS
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     for lesson in lessons:  # no on-commit callbacks run: the email is "lost"

@@ -11,15 +11,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from assignments.actions.evaluation import evaluate_course
+from assignments.models import Exemption
 from learners import actions
-from learners.actions.assignments import evaluate_course
-from learners.models import Exemption, OrgUnit, StaffProfile, UnitDelegation
-from learners.team import PER_PAGE
+from organisation.models import OrgUnit, StaffProfile, UnitDelegation
+from reports.team import PER_PAGE
 from tests.factories import make_course, make_rule, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
 
-TEAM = reverse("learners:team")
+TEAM = reverse("reports:team")
 # Measured, the same with 5 people as with 35, and with 3 courses as with 6:
 # the list is the session, the user, the scope (for the people and again for
 # the unit filter), the page count, the page and one query of counts; the
@@ -36,7 +37,7 @@ def staff(username, first_name, last_name, **fields):
 
 
 def person_url(user):
-    return reverse("learners:team_person", args=[user.staff_profile.pk])
+    return reverse("reports:team_person", args=[user.staff_profile.pk])
 
 
 def english(client):
@@ -174,7 +175,7 @@ def test_a_person_out_of_scope_is_not_found_by_id(client, org, viewer, person):
 def test_an_unknown_or_huge_id_is_not_found(client, org):
     client.force_login(org["head_a"])
     for profile_id in (0, 10**6, 10**30):
-        url = reverse("learners:team_person", args=[profile_id])
+        url = reverse("reports:team_person", args=[profile_id])
         assert client.get(url).status_code == 404
 
 

@@ -12,18 +12,9 @@ import pytest
 from django.db import transaction
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
+from assignments.actions.rules import require_retake
 from learners import actions
-from learners.actions.assignments import require_retake
-from learners.models import (
-    Enrolment,
-    LessonProgress,
-    LrsDestination,
-    QuizAttempt,
-    Statement,
-    StatementDelivery,
-)
-from learners.xapi import outbox, statements
-from learners.xapi.vocab import ENGLISH, PROGRESS, SWEDISH, VERBS
+from learners.models import Enrolment, LessonProgress, QuizAttempt
 from tests.factories import (
     QuizPageFactory,
     UserFactory,
@@ -32,6 +23,9 @@ from tests.factories import (
     make_unit,
     publish,
 )
+from xapi import outbox, statements
+from xapi.models import LrsDestination, Statement, StatementDelivery
+from xapi.vocab import ENGLISH, PROGRESS, SWEDISH, VERBS
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cms.roles import ensure_hr_author_group
-from learners.models import LrsDestination, LrsRequest, Statement, StatementDelivery
-from learners.xapi import outbox
 from tests.factories import UserFactory
 from tests.learners.test_import_views import in_english
+from xapi import outbox
+from xapi.models import LrsDestination, LrsRequest, Statement, StatementDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def _admin_user(username, *codenames, superuser=False):
     user = UserFactory(username=username, is_superuser=superuser)
     user.user_permissions.add(
         *Permission.objects.filter(
-            content_type__app_label__in=["wagtailadmin", "learners"],
+            content_type__app_label__in=["wagtailadmin", "xapi"],
             codename__in=["access_admin", *codenames],
         )
     )
@@ -660,7 +660,7 @@ def test_a_requeue_with_a_stale_filter_sends_nothing_again(client, admin_user):
     and it must not widen to every refused statement."""
     from django.urls import reverse
 
-    from learners.models import LrsDestination, Statement, StatementDelivery
+    from xapi.models import LrsDestination, Statement, StatementDelivery
 
     destination = LrsDestination.objects.create(name="A", endpoint="https://a.test/x/")
     statement = Statement.objects.create(

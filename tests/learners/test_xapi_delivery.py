@@ -20,9 +20,9 @@ from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
 
-from learners.models import LrsDestination, LrsRequest, Statement, StatementDelivery
-from learners.xapi import delivery, outbox
-from learners.xapi.statements import statement_id
+from xapi import delivery, outbox
+from xapi.models import LrsDestination, LrsRequest, Statement, StatementDelivery
+from xapi.statements import statement_id
 
 # Transactional: the concurrency test needs real commits between threads.
 # serialized_rollback, as every transactional test here: see tests/conftest.py.

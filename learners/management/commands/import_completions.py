@@ -1,7 +1,7 @@
 """Import past completions (before go-live): a dry run unless --apply."""
 
 from learners import history_import
-from learners.management.importing import FileImportCommand
+from organisation.management.importing import FileImportCommand
 
 
 class Command(FileImportCommand):

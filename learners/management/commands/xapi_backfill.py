@@ -1,7 +1,10 @@
 """Write xAPI statements for the learning record as it stands (records made
-before the outbox, or statements lost): see learners/xapi/backfill.py."""
+before the outbox, or statements lost): see learners/xapi_backfill.py."""
 
 from django.core.management.base import BaseCommand
+
+from learners.xapi_backfill import backfill
+from xapi.models import Statement
 
 
 class Command(BaseCommand):
@@ -11,9 +14,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        from learners.models import Statement
-        from learners.xapi.backfill import backfill
-
         before = Statement.objects.count()
         counts = backfill()
         added = Statement.objects.count() - before

@@ -1,0 +1,728 @@
+"""Wagtail admin pages for mandatory training: assignment rules (draft,
+preview, activate, edit with a preview of its effect, deactivate), exemptions
+and "require a retake".
+
+Thin: each view checks who may act and where (central HR: the city; a local
+competence coordinator: their administration), parses a form and calls one
+action in `assignments.actions.rules`. What a preview shows is the plan the
+activation then writes.
+"""
+
+import csv
+import re
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from courses.models import CoursePage
+from organisation.models import OrgUnit, StaffProfile
+from organisation.scope import scope_of
+
+from .actions import evaluation
+from .actions import rules as actions
+from .models import Assignment, AssignmentRule, Exemption
+from .planning import RuleSpec, active_specs
+
+PREVIEW_ROWS = 200
+
+
+# --- Who may act, and where -----------------------------------------------------
+
+
+def rule_scope(user, perm="view"):
+    """The unit a user's rules are limited to (None: the city). Central HR
+    and superusers: the city; a coordinator: their administration. Anyone
+    else — a manager with the permission by mistake, too — may not."""
+    if not user.is_authenticated or not user.has_perm(
+        f"assignments.{perm}_assignmentrule"
+    ):
+        raise PermissionDenied
+    if scope_of(user).is_city:
+        return None
+    profile = StaffProfile.objects.filter(user=user).select_related("coordinator_of")
+    profile = profile.first()
+    if profile and profile.hr_role == StaffProfile.HrRole.COORDINATOR:
+        if profile.coordinator_of:
+            return profile.coordinator_of
+    raise PermissionDenied
+
+
+def can_manage_rules(user):
+    try:
+        rule_scope(user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def rules_visible_to(user):
+    scope = rule_scope(user)
+    rules = AssignmentRule.objects.select_related("course", "scope_unit")
+    if scope is None:
+        return rules
+    return rules.filter(scope_unit__path__startswith=scope.path)
+
+
+def _rule_for(user, pk, perm="view"):
+    scope = rule_scope(user, perm)
+    rule = get_object_or_404(
+        AssignmentRule.objects.select_related("course", "scope_unit"), pk=pk
+    )
+    if scope is not None and not (
+        rule.scope_unit and rule.scope_unit.path.startswith(scope.path)
+    ):
+        raise Http404  # another administration's rule is not there for you
+    return rule
+
+
+# --- The form -------------------------------------------------------------------
+
+
+def _lines(text):
+    return [part.strip() for part in re.split(r"[\n,;]+", text or "") if part.strip()]
+
+
+class CourseChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title} ({obj.slug})"
+
+
+class RuleForm(forms.ModelForm):
+    """A rule, with units typed as HR codes and people as employee numbers:
+    what HR has at hand, and no select of 2,000 units or 40,000 people."""
+
+    course = CourseChoice(
+        label=gettext_lazy("Course"),
+        queryset=CoursePage.objects.live().order_by("title"),
+        error_messages={
+            "invalid_choice": gettext_lazy("Choose a published course."),
+            "required": gettext_lazy("Choose a published course."),
+        },
+    )
+    subtree_codes = forms.CharField(
+        label=gettext_lazy("Units, with their sub-units (HR codes)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("One HR code per line, for example an administration."),
+    )
+    only_codes = forms.CharField(
+        label=gettext_lazy("Units, without their sub-units (HR codes)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    job_titles_text = forms.CharField(
+        label=gettext_lazy("Job titles"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "One per line, as in the HR system; upper or lower case does not matter."
+        ),
+    )
+    people_text = forms.CharField(
+        label=gettext_lazy("Named people (employee numbers)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Added to the audience whatever their unit or title."),
+    )
+
+    class Meta:
+        model = AssignmentRule
+        fields = [
+            "name",
+            "course",
+            "everyone",
+            "subtree_codes",
+            "only_codes",
+            "job_titles_text",
+            "new_starters_from",
+            "people_text",
+            "due_kind",
+            "due_date",
+            "due_days",
+            "grace_days",
+            "recurrence",
+            "renew_days_before",
+        ]
+        widgets = {
+            "due_kind": forms.RadioSelect,
+            "recurrence": forms.RadioSelect,
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "new_starters_from": forms.DateInput(
+                attrs={"type": "date"}, format="%Y-%m-%d"
+            ),
+        }
+        help_texts = {
+            "due_days": gettext_lazy("For “N days after …”: the number of days."),
+            "renew_days_before": gettext_lazy(
+                "For “keep valid”: how many days before the certificate expires "
+                "the next round opens. It is due on the expiry date."
+            ),
+        }
+
+    def __init__(self, *args, scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.spec = None
+        rule = self.instance
+        if rule.pk and not self.is_bound:
+            self.initial.update(
+                subtree_codes="\n".join(
+                    u.hr_code for u in rule.units_with_subtree.order_by("hr_code")
+                ),
+                only_codes="\n".join(
+                    u.hr_code for u in rule.units_only.order_by("hr_code")
+                ),
+                job_titles_text="\n".join(rule.job_titles),
+                people_text="\n".join(
+                    StaffProfile.objects.filter(user__in=rule.people.all())
+                    .order_by("employee_number")
+                    .values_list("employee_number", flat=True)
+                ),
+            )
+        for name in ("due_date", "new_starters_from"):
+            self.fields[name].input_formats = ["%Y-%m-%d"]
+            self.fields[name].error_messages["invalid"] = _(
+                "Enter a date as YYYY-MM-DD."
+            )
+        if scope is not None:
+            self.fields["everyone"].label = _("All staff in %(unit)s") % {
+                "unit": scope.name
+            }
+
+    def _units(self, field):
+        codes = _lines(self.cleaned_data.get(field))
+        units = {u.hr_code: u for u in OrgUnit.objects.filter(hr_code__in=codes)}
+        unknown = [code for code in codes if code not in units]
+        if unknown:
+            self.add_error(
+                field,
+                _("Unknown HR codes: %(codes)s.") % {"codes": ", ".join(unknown)},
+            )
+        if self.scope is not None:
+            outside = [
+                code
+                for code, unit in units.items()
+                if not unit.path.startswith(self.scope.path)
+            ]
+            if outside:
+                self.add_error(
+                    field,
+                    _("Outside %(unit)s, which you assign for: %(codes)s.")
+                    % {"unit": self.scope.name, "codes": ", ".join(outside)},
+                )
+        return [units[code] for code in codes if code in units]
+
+    def _people(self):
+        numbers = _lines(self.cleaned_data.get("people_text"))
+        profiles = {
+            p.employee_number: p
+            for p in StaffProfile.objects.filter(
+                employee_number__in=numbers
+            ).select_related("unit")
+        }
+        unknown = [n for n in numbers if n not in profiles]
+        if unknown:
+            self.add_error(
+                "people_text",
+                _("Unknown employee numbers: %(numbers)s.")
+                % {"numbers": ", ".join(unknown)},
+            )
+        if self.scope is not None:
+            outside = [
+                n
+                for n, p in profiles.items()
+                if not (p.unit and p.unit.path.startswith(self.scope.path))
+            ]
+            if outside:
+                self.add_error(
+                    "people_text",
+                    _("Outside %(unit)s, which you assign for: %(numbers)s.")
+                    % {"unit": self.scope.name, "numbers": ", ".join(outside)},
+                )
+        return [profiles[n].user_id for n in numbers if n in profiles]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.subtree_units = self._units("subtree_codes")
+        self.only_units = self._units("only_codes")
+        self.people_ids = self._people()
+        cleaned["job_titles"] = list(
+            dict.fromkeys(_lines(cleaned.get("job_titles_text")))
+        )
+        if self.errors:
+            return cleaned
+        rule = self.instance
+        rule.job_titles = cleaned["job_titles"]
+        for name in self.Meta.fields:
+            if name in cleaned and hasattr(rule, name) and name != "course":
+                setattr(rule, name, cleaned[name])
+        rule.course = cleaned.get("course")
+        if self.scope is not None:
+            rule.scope_unit = self.scope
+        self.spec = RuleSpec.of(
+            rule,
+            subtree_ids=[u.pk for u in self.subtree_units],
+            only_ids=[u.pk for u in self.only_units],
+            people_ids=self.people_ids,
+        )
+        try:
+            actions.check_rule(self.spec, rule.course)
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                target = {
+                    "units_with_subtree": "subtree_codes",
+                }.get(field, field)
+                for message in messages_:
+                    self.add_error(target if target in self.fields else None, message)
+        return cleaned
+
+    def save(self, commit=True):
+        rule = super().save(commit=False)
+        rule.job_titles = self.cleaned_data["job_titles"]
+        if self.scope is not None:
+            rule.scope_unit = self.scope
+        rule.save()
+        rule.units_with_subtree.set(self.subtree_units)
+        rule.units_only.set(self.only_units)
+        rule.people.set(self.people_ids)
+        return rule
+
+
+# --- Views ------------------------------------------------------------------------
+
+
+def rule_index(request):
+    rules = list(
+        rules_visible_to(request.user).annotate(
+            open_count=Count(
+                "course__assignments",
+                filter=Q(course__assignments__state=Assignment.State.OPEN),
+            )
+        )
+    )
+    return render(
+        request,
+        "assignments/admin/rule_index.html",
+        {
+            "rules": rules,
+            "can_add": request.user.has_perm("assignments.add_assignmentrule"),
+        },
+    )
+
+
+def _render_form(request, form, rule=None, status=200):
+    return render(
+        request,
+        "assignments/admin/rule_form.html",
+        {"form": form, "rule": rule},
+        status=400 if form.errors else status,
+    )
+
+
+def rule_create(request):
+    scope = rule_scope(request.user, "add")
+    form = RuleForm(request.POST or None, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        rule = form.instance
+        actions.save_rule(request.user, rule, form)
+        messages.success(
+            request,
+            _("The rule is saved as a draft. Check the preview, then activate it."),
+        )
+        return redirect("assignment_rule_preview", rule.pk)
+    return _render_form(request, form)
+
+
+def rule_edit(request, pk):
+    rule = _rule_for(request.user, pk, "change")
+    scope = rule_scope(request.user, "change")
+    form = RuleForm(request.POST or None, instance=rule, scope=scope)
+    if request.method == "POST" and form.is_valid():
+        if rule.active and request.POST.get("confirmed") != "yes":
+            # An active rule's change is shown before it is made.
+            plan = actions.preview_rule(rule, form.spec)
+            return _render_plan(
+                request,
+                rule,
+                plan,
+                mode="confirm_edit",
+                hidden=[
+                    (k, v)
+                    for k in request.POST
+                    for v in request.POST.getlist(k)
+                    if k not in ("csrfmiddlewaretoken", "confirmed")
+                ],
+            )
+        plan = actions.save_rule(request.user, rule, form)
+        if plan is None:
+            messages.success(request, _("The draft is saved."))
+            return redirect("assignment_rule_preview", rule.pk)
+        messages.success(request, _summary(plan))
+        return redirect("assignment_rules")
+    return _render_form(request, form, rule)
+
+
+def _summary(plan):
+    counts = plan.counts()
+    gained = counts["assign"] + counts["reopen"] + counts["renew"]
+    return _(
+        "Done: %(gained)s assigned, %(withdrawn)s withdrawn, %(moved)s due dates moved."
+    ) % {
+        "gained": gained,
+        "withdrawn": counts["withdraw"],
+        "moved": counts["due_moved"],
+    }
+
+
+def _rows(plan, changes):
+    """Up to PREVIEW_ROWS changes, sorted by name, with the people in one query."""
+    people = plan.people(changes)
+    rows = []
+    for change in changes:
+        person = people.get(change.person_id)
+        if person is None:
+            continue
+        profile = getattr(person, "staff_profile", None)
+        rows.append(
+            {
+                "change": change,
+                "name": person.get_full_name() or person.get_username(),
+                "employee_number": profile.employee_number if profile else "",
+                "reasons": change.reasons,
+            }
+        )
+    rows.sort(key=lambda row: row["name"])
+    return rows
+
+
+def _render_plan(request, rule, plan, *, mode, hidden=()):
+    groups = [
+        ("gains", _("Will be assigned"), plan.gains),
+        ("losses", _("Will have their assignment withdrawn"), plan.losses),
+        ("moved", _("Due date moves"), plan.of_kind("due_moved")),
+        ("exempt", _("Exempt"), plan.of_kind("exempt")),
+        ("done", _("Assigned, already completed"), plan.of_kind("already_done")),
+    ]
+    sections = []
+    for key, title, changes in groups:
+        if changes:
+            shown = sorted(changes, key=lambda c: c.person_id)[:PREVIEW_ROWS]
+            sections.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "count": len(changes),
+                    "rows": _rows(plan, shown),
+                    "more": max(0, len(changes) - PREVIEW_ROWS),
+                }
+            )
+    return render(
+        request,
+        "assignments/admin/rule_preview.html",
+        {
+            "rule": rule,
+            "plan": plan,
+            "counts": plan.counts(),
+            "sections": sections,
+            "mode": mode,
+            "hidden": hidden,
+            "today": plan.today,
+        },
+    )
+
+
+def rule_preview(request, pk):
+    rule = _rule_for(request.user, pk)
+    plan = actions.preview_rule(rule, RuleSpec.of(rule))
+    if request.GET.get("format") == "csv":
+        return _plan_csv(rule, plan)
+    return _render_plan(
+        request, rule, plan, mode="deactivate_preview" if rule.active else "activate"
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _plan_csv(rule, plan):
+    """Everyone in the preview, not only the first rows shown on screen."""
+    writer = csv.writer(_Echo(), delimiter=";")
+    people = plan.people(plan.changes)
+
+    def lines():
+        yield "\ufeff"
+        yield writer.writerow(
+            [_("Change"), _("Employee number"), _("Name"), _("Due date")]
+        )
+        for change in plan.changes:
+            person = people.get(change.person_id)
+            if person is None:
+                continue
+            profile = getattr(person, "staff_profile", None)
+            yield writer.writerow(
+                [
+                    change.kind,
+                    profile.employee_number if profile else "",
+                    person.get_full_name(),
+                    change.due_date.isoformat() if change.due_date else "",
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="rule-{rule.pk}-preview-{timezone.localdate()}.csv"'
+    )
+    return response
+
+
+@require_POST
+def rule_activate(request, pk):
+    rule = _rule_for(request.user, pk, "change")
+    try:
+        plan = actions.activate_rule(request.user, rule)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("assignment_rule_edit", rule.pk)
+    messages.success(
+        request,
+        ngettext(
+            "The rule is active: %(count)s person was assigned.",
+            "The rule is active: %(count)s people were assigned.",
+            len(plan.gains),
+        )
+        % {"count": len(plan.gains)},
+    )
+    return redirect("assignment_rules")
+
+
+def rule_deactivate(request, pk):
+    rule = _rule_for(request.user, pk, "change")
+    if request.method == "POST":
+        plan = actions.deactivate_rule(request.user, rule)
+        messages.success(request, _summary(plan))
+        return redirect("assignment_rules")
+    specs = [s for s in active_specs(rule.course_id) if s.id != rule.pk]
+    plan = evaluation.plan_for_course(rule.course_id, specs=specs)
+    return _render_plan(request, rule, plan, mode="deactivate")
+
+
+@require_POST
+def rule_delete(request, pk):
+    rule = _rule_for(request.user, pk, "delete")
+    if rule.active:
+        messages.error(request, _("Deactivate the rule before deleting it."))
+        return redirect("assignment_rules")
+    name = rule.name
+    actions.delete_rule(request.user, rule)
+    messages.success(request, _("The rule “%(rule)s” is deleted.") % {"rule": name})
+    return redirect("assignment_rules")
+
+
+# --- Exemptions ---------------------------------------------------------------------
+
+
+class ExemptionForm(forms.ModelForm):
+    employee_number = forms.CharField(label=gettext_lazy("Person (employee number)"))
+    course = CourseChoice(
+        label=gettext_lazy("Course"),
+        queryset=CoursePage.objects.live().order_by("title"),
+        error_messages={"invalid_choice": gettext_lazy("Choose a published course.")},
+    )
+
+    class Meta:
+        model = Exemption
+        fields = ["employee_number", "course", "reason", "valid_until"]
+        widgets = {
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        }
+
+    def __init__(self, *args, viewer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self.fields["valid_until"].input_formats = ["%Y-%m-%d"]
+        self.fields["valid_until"].error_messages["invalid"] = _(
+            "Enter a date as YYYY-MM-DD."
+        )
+
+    def clean_employee_number(self):
+        number = self.cleaned_data["employee_number"].strip()
+        profile = (
+            scope_of(self.viewer)
+            .people()
+            .filter(employee_number=number, user__is_active=True)
+            .first()
+        )
+        if profile is None:
+            raise ValidationError(
+                _(
+                    "There is no active person with that employee number "
+                    "that you may exempt."
+                )
+            )
+        self.instance.person_id = profile.user_id
+        return number
+
+    def clean_valid_until(self):
+        until = self.cleaned_data["valid_until"]
+        if until and until < timezone.localdate():
+            raise ValidationError(_("The date has passed."))
+        return until
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Give the reason."))
+        return reason
+
+    def clean(self):
+        cleaned = super().clean()
+        person_id, course = self.instance.person_id, cleaned.get("course")
+        if person_id and course:
+            existing = Exemption.objects.filter(person_id=person_id, course=course)
+            if existing.exists():
+                raise ValidationError(
+                    _("This person already has an exemption from this course.")
+                )
+        return cleaned
+
+
+def _exemption_scope(user, perm):
+    if not user.is_authenticated or not user.has_perm(f"assignments.{perm}_exemption"):
+        raise PermissionDenied
+    if not can_manage_rules(user):
+        raise PermissionDenied
+
+
+def exemption_index(request):
+    _exemption_scope(request.user, "view")
+    people = scope_of(request.user).people().values("user_id")
+    exemptions = (
+        Exemption.objects.filter(person__in=people)
+        .select_related("person", "person__staff_profile", "course", "created_by")
+        .order_by("person__last_name", "person__first_name")
+    )
+    form = ExemptionForm(viewer=request.user)
+    return render(
+        request,
+        "assignments/admin/exemptions.html",
+        {"exemptions": exemptions[:500], "form": form, "today": timezone.localdate()},
+    )
+
+
+@require_POST
+def exemption_add(request):
+    _exemption_scope(request.user, "add")
+    form = ExemptionForm(request.POST, viewer=request.user)
+    if form.is_valid():
+        exemption = form.save(commit=False)
+        actions.grant_exemption(request.user, exemption)
+        messages.success(request, _("The exemption is saved and applied."))
+        return redirect("exemptions")
+    people = scope_of(request.user).people().values("user_id")
+    return render(
+        request,
+        "assignments/admin/exemptions.html",
+        {
+            "exemptions": Exemption.objects.filter(person__in=people).select_related(
+                "person", "person__staff_profile", "course", "created_by"
+            )[:500],
+            "form": form,
+            "today": timezone.localdate(),
+        },
+        status=400,
+    )
+
+
+@require_POST
+def exemption_end(request, pk):
+    _exemption_scope(request.user, "delete")
+    people = scope_of(request.user).people().values("user_id")
+    exemption = get_object_or_404(Exemption.objects.filter(person__in=people), pk=pk)
+    actions.end_exemption(request.user, exemption)
+    messages.success(request, _("The exemption has ended."))
+    return redirect("exemptions")
+
+
+# --- Require a retake ----------------------------------------------------------------
+
+
+class RetakeForm(forms.Form):
+    course = CourseChoice(
+        label=gettext_lazy("Course"),
+        queryset=CoursePage.objects.live().order_by("title"),
+        error_messages={
+            "invalid_choice": gettext_lazy("Choose a published course."),
+            "required": gettext_lazy("Choose a published course."),
+        },
+    )
+    due_date = forms.DateField(
+        label=gettext_lazy("Due date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": gettext_lazy("Enter a date as YYYY-MM-DD.")},
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=300,
+        help_text=gettext_lazy(
+            "Shown to the people concerned, for example “The course was revised "
+            "after the new law of 1 July”."
+        ),
+    )
+
+
+def can_require_retake(user):
+    return (
+        user.is_authenticated
+        and user.has_perm("assignments.require_retake")
+        and scope_of(user).is_city
+    )
+
+
+def require_retake(request):
+    """Central HR only: it reaches everyone in the city holding the course."""
+    if not can_require_retake(request.user):
+        raise PermissionDenied
+    form = RetakeForm(request.POST or None)
+    holders = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if request.POST.get("confirmed") == "yes":
+            try:
+                count = actions.require_retake(
+                    request.user, data["course"], data["due_date"], data["reason"]
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "A new round is open for %(count)s person.",
+                        "A new round is open for %(count)s people.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+                return redirect("require_retake")
+        else:
+            holders = len(actions.holders_of(data["course"].pk))
+    return render(
+        request,
+        "assignments/admin/retake.html",
+        {"form": form, "holders": holders},
+        status=400 if form.errors else 200,
+    )

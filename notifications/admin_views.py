@@ -1,0 +1,40 @@
+"""The delivery log in the Wagtail admin, read only."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from .models import Notification
+
+
+class NotificationViewSet(ModelViewSet):
+    """The delivery log, read only: whether and when a message went out."""
+
+    model = Notification
+    icon = "mail"
+    menu_label = _("Sent messages")
+    add_to_admin_menu = True
+    menu_order = 335
+    list_display = ["created_at", "recipient", "kind", "status", "sent_at", "attempts"]
+    list_filter = ["kind", "status"]
+    search_fields = [
+        "recipient__username",
+        "recipient__first_name",
+        "recipient__last_name",
+        "recipient__staff_profile__employee_number",
+        "key",
+    ]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "key",
+        "kind",
+        "recipient",
+        "subject",
+        "status",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
+    copy_view_enabled = False
+    form_fields = ["subject"]

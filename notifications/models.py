@@ -1,0 +1,79 @@
+"""The delivery log: every email the platform sends, once.
+
+A row's `key` is unique per (kind, recipient, subject, period): it is what
+makes "sent once" true, and the row is the proof of sending. Rows are written
+by `notifications.sender` and by the apps that plan messages (reminders).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """The delivery log. `key` is unique per (kind, recipient, subject, period):
+    it is what makes "sent once" true, and the row is the proof of sending."""
+
+    # A record, not content: Wagtail's reference index need not track tens of
+    # thousands of these a day (the benchmark found it was most of a sweep).
+    wagtail_reference_index_ignore = True
+
+    class Kind(models.TextChoices):
+        COURSE_COMPLETED = "course_completed", _("Course completed")
+        INVITATION = "invitation", _("Invitation")
+        REMINDERS = "reminders", _("Reminders")
+        DIGEST = "digest", _("Weekly digest")
+        MANAGER_DIGEST = "manager_digest", _("Weekly manager digest")
+        MANUAL = "manual", _("Reminder from a manager")
+        REPORT_EXPORT = "report_export", _("Report export ready")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        # Nothing left to say when it was time to send (completed meanwhile,
+        # person deactivated): recorded, not sent.
+        NOT_SENT = "not_sent", _("Not sent")
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # When the sweep last handed it to a worker: a backlog waiting for the
+    # sending window or the rate limit is not enqueued again every sweep.
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["status", "kind"]),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def message_id(self):
+        """A stable Message-ID: a resend after a crash carries the same one."""
+        domain = (
+            settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "kompetens"
+        )
+        return f"<{uuid.uuid5(uuid.NAMESPACE_URL, 'kompetens:' + self.key)}@{domain}>"

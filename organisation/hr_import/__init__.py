@@ -1,0 +1,158 @@
+"""HR import: org units and staff from the HR system's export (CSV or XLSX).
+
+What it changes: `OrgUnit` rows (create, rename, move, head, active) and, for
+staff, `User` (name, email, is_active) and `StaffProfile` rows. It never
+deletes anything: people and units missing from a full import are
+deactivated, and their history stays.
+
+Every import is planned first (a dry run, no writes) and applied only as a
+whole: if any row is bad, nothing is applied (all-or-nothing), and the plan
+lists every bad row. An apply re-plans inside one transaction, so what is
+written is exactly what a dry run of the same file against the same database
+shows. Running the same file twice is safe: the second plan is empty and its
+apply changes no row (it only writes its own audit record).
+
+- `files`: reading a CSV or XLSX into rows of canonical columns;
+- `plans`: the plan of an import and the checks every file shares;
+- `units`, `staff`: planning and applying each kind of file;
+- here: the actions (`plan_import`, `apply_import`) and who may use them.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..models import AuditEvent, OrgUnit
+from ..signals import organisation_changed
+from .files import ImportFileError, Table, file_sha256, read_table
+from .plans import (
+    FULL,
+    KINDS,
+    MODES,
+    PARTIAL,
+    STAFF,
+    UNITS,
+    Entry,
+    ImportRefused,
+    Plan,
+    Problem,
+    import_lock,
+)
+from .staff import STAFF_COLUMNS, apply_staff, plan_staff
+from .units import UNIT_COLUMNS, apply_units, plan_units
+
+__all__ = [
+    "FULL",
+    "KINDS",
+    "MODES",
+    "PARTIAL",
+    "STAFF",
+    "STAFF_COLUMNS",
+    "UNITS",
+    "UNIT_COLUMNS",
+    "Entry",
+    "ImportFileError",
+    "ImportRefused",
+    "Plan",
+    "Problem",
+    "Table",
+    "apply_import",
+    "can_import",
+    "file_sha256",
+    "import_lock",
+    "plan_import",
+    "read_table",
+]
+
+
+PLANNERS = {UNITS: plan_units, STAFF: plan_staff}
+APPLIERS = {UNITS: apply_units, STAFF: apply_staff}
+AUDIT_ACTIONS = {
+    UNITS: AuditEvent.Action.IMPORT_UNITS,
+    STAFF: AuditEvent.Action.IMPORT_STAFF,
+}
+
+
+def can_import(user, kind):
+    """Who may import: HR with the staff profile permissions (superusers too)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    perms = ["organisation.add_staffprofile"]
+    if kind == STAFF:
+        perms.append("organisation.change_staffprofile")
+    return user.has_perms(perms)
+
+
+def _check(actor, kind, mode):
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    if mode not in MODES:
+        raise ValueError(f"unknown import mode {mode!r}")
+    # actor None: the command line, whose operator is trusted by the server.
+    if actor is not None and not can_import(actor, kind):
+        raise PermissionDenied
+
+
+def plan_import(actor, kind, content, filename, mode, today=None):
+    """The dry run: reads only, writes nothing."""
+    _check(actor, kind, mode)
+    return PLANNERS[kind](content, filename, mode, today=today)
+
+
+def apply_import(
+    actor, kind, content, filename, mode, confirm_deactivations=False, today=None
+):
+    """Apply a file as a whole, or nothing: re-plans inside one transaction,
+    refuses (raising `ImportRefused`, nothing written) if any row is bad or
+    if an unconfirmed full staff import would deactivate more than 5 % of
+    active staff. Writes an `AuditEvent`; invitations go out on commit."""
+    _check(actor, kind, mode)
+    with transaction.atomic():
+        import_lock()
+        plan = PLANNERS[kind](content, filename, mode, today=today)
+        if plan.errors:
+            raise ImportRefused(
+                ngettext(
+                    "The file has %(count)s bad row. Nothing was imported.",
+                    "The file has %(count)s bad rows. Nothing was imported.",
+                    len(plan.errors),
+                )
+                % {"count": len(plan.errors)},
+                plan,
+            )
+        if plan.needs_confirmation and not confirm_deactivations:
+            raise ImportRefused(
+                _(
+                    "This full import would deactivate %(count)s of %(active)s "
+                    "active staff (%(percent)s %%), more than 5 %%. Confirm the "
+                    "deactivations to apply it. Nothing was imported."
+                )
+                % {
+                    "count": len(plan.deactivated),
+                    "active": plan.active_before,
+                    "percent": plan.deactivation_percent,
+                },
+                plan,
+            )
+        APPLIERS[kind](plan)
+        AuditEvent.objects.create(
+            actor=actor,
+            action=AUDIT_ACTIONS[kind],
+            summary=plan.summary()[:500],
+            details={
+                "kind": kind,
+                "mode": mode,
+                "filename": filename,
+                "sha256": plan.sha256,
+                "counts": plan.counts(),
+                "confirmed_deactivations": bool(
+                    plan.needs_confirmation and confirm_deactivations
+                ),
+            },
+        )
+        if plan.has_changes:
+            # People joined, moved or left: the apps above follow (their
+            # assignments are re-evaluated).
+            organisation_changed.send(sender=OrgUnit, kind=kind)
+    return plan
