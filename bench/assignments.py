@@ -17,7 +17,7 @@ What it does, in-process, through the same code the commands and the admin call:
 1. generates a units file (2,000 units: 30 administrations → departments →
    units) and a staff file (40,000 people) in the importer's format
    (`bench/assign_data.py`, docs/hr-import.md);
-2. times the dry run and the apply of each (`learners.hr_import`), the units
+2. times the dry run and the apply of each (`organisation.hr_import`), the units
    file again once the heads exist, and a second identical apply of each
    (idempotent: only the audit record may be written);
 3. publishes 20 courses (one lesson each; three valid for 12 months, with past

@@ -62,7 +62,7 @@ over either has its slowest queries EXPLAIN ANALYZEd into
 `bench/results/reports-explain-<page>.txt`; `--profile PAGE` prints a
 cProfile of one request and the queries of another with their times. The
 big overviews read precomputed counts (materialized views,
-`learners.reports.PrecomputedCounts`) that Celery beat refreshes every 5
+`reports.figures.PrecomputedCounts`) that Celery beat refreshes every 5
 minutes; the benchmark refreshes them after preparing the
 database (timed) and again before an overview page when they are older than
 5 minutes. `--live` measures the overview pages again counting live (as when
@@ -789,7 +789,7 @@ def build_pages(meta, day):
 
 
 def goals_for(page, all_goals):
-    """The goals the view shows (learners.report_views._goals)."""
+    """The goals the view shows (reports.views._goals)."""
     if page.unit is not None:
         return [g for g in all_goals if g.unit_id == page.unit.pk]
     if page.scope:
@@ -1081,7 +1081,7 @@ def profile(page, client):
 
 # --- The precomputed counts ---------------------------------------------------------
 #
-# The big overviews read materialized views (learners.reports.PrecomputedCounts)
+# The big overviews read materialized views (reports.figures.PrecomputedCounts)
 # refreshed by Celery beat every 5 minutes. Here the benchmark refreshes them
 # itself: once after preparing the database (timed), and again before an
 # overview page whenever they are older than beat would let them get.

@@ -92,7 +92,7 @@ QUESTIONS = [
 ]
 
 
-# --- Statements shaped like the builders' (learners/xapi/statements.py) --------
+# --- Statements shaped like the builders' (xapi/statements.py) --------
 
 
 def realistic_statements(count, kind):

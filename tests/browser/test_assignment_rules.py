@@ -12,7 +12,7 @@ from django.utils import timezone
 from assignments.models import Assignment, AssignmentRule
 from cms.roles import ensure_hr_admin_group
 from organisation.models import OrgUnit, StaffProfile
-from tests.browser.conftest import assert_no_axe_violations, log_in, path_of
+from tests.browser.helpers import assert_no_axe_violations, log_in, path_of
 from tests.factories import PASSWORD, UserFactory, make_unit
 
 pytestmark = [

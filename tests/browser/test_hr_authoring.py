@@ -13,7 +13,7 @@ from cms.roles import ensure_hr_author_group
 from courses.models import LessonPage
 from learners import actions
 from learners.models import Enrolment
-from tests.browser.conftest import log_in, path_of
+from tests.browser.helpers import log_in, path_of
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [

@@ -21,7 +21,7 @@ from courses.models import CourseIndexPage, CoursePage, LessonPage, QuizPage
 from learners import actions
 from learners.models import Enrolment, LessonProgress
 from learners.progress import lessons_by_course
-from tests.browser.conftest import (
+from tests.browser.helpers import (
     DESKTOP,
     PHONE,
     assert_no_axe_violations,

@@ -28,7 +28,7 @@ from courses.grading import field_name
 from courses.models import CoursePage, QuizPage
 from learners import actions
 from learners.models import Certificate, Enrolment, QuizAttempt
-from tests.browser.conftest import (
+from tests.browser.helpers import (
     assert_no_axe_violations,
     log_in,
     path_of,

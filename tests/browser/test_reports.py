@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from assignments.models import Assignment
 from organisation.models import OrgUnit
 from reports.models import ReportGoal
-from tests.browser.conftest import PHONE, assert_no_axe_violations, log_in
+from tests.browser.helpers import PHONE, assert_no_axe_violations, log_in
 from tests.factories import PASSWORD, make_course, make_staff, make_unit
 
 pytestmark = [

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from assignments.actions.evaluation import evaluate_course
 from assignments.models import Exemption
 from organisation.models import OrgUnit
-from tests.browser.conftest import PHONE, assert_no_axe_violations, log_in, path_of
+from tests.browser.helpers import PHONE, assert_no_axe_violations, log_in, path_of
 from tests.factories import PASSWORD, make_course, make_rule, make_staff, make_unit
 
 pytestmark = [

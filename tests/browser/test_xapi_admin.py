@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.browser.conftest import assert_no_axe_violations, path_of
+from tests.browser.helpers import assert_no_axe_violations, path_of
 from tests.factories import PASSWORD, UserFactory
-from tests.learners.test_import_views import in_english
+from tests.helpers import in_english
 from xapi.models import LrsDestination, Statement, StatementDelivery
 
 pytestmark = [

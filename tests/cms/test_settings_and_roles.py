@@ -99,3 +99,22 @@ def test_learner_cannot_enter_the_admin(client, learner):
     response = client.get(reverse("wagtailadmin_home"))
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_hr_authors_edit_the_catalogue_but_not_the_home_page(
+    client, home, catalogue, course
+):
+    hr = UserFactory()
+    hr.groups.add(ensure_hr_author_group())
+    client.force_login(hr)
+    assert (
+        client.get(reverse("wagtailadmin_pages:edit", args=[course.pk])).status_code
+        == 200
+    )
+    for page in (home, catalogue.get_parent()):
+        response = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+        assert response.status_code == 302, page
+    response = client.post(reverse("wagtailadmin_pages:unpublish", args=[home.pk]))
+    home.refresh_from_db()
+    assert home.live

@@ -101,3 +101,16 @@ def test_information_page_needs_no_enrolment(learner_client, content):
 
 def test_unpublished_course_is_not_reachable(learner_client, content):
     assert learner_client.get(content["draft"].url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": "a\x00b"}, {"q": "\x00"}, {"kategori": "\x00"}, {"sprak": "\x00"}]
+)
+def test_nul_in_catalogue_parameters_is_dropped_not_a_500(
+    learner_client, catalogue, params
+):
+    """PostgreSQL cannot store or search NUL: it is dropped from the filters."""
+    response = learner_client.get(catalogue.url, params)
+    assert response.status_code == 200
+    name, value = next(iter(params.items()))
+    assert response.context["filters"][name] == value.replace("\x00", "")

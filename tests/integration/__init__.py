@@ -2,7 +2,7 @@
 SMTP server (aiosmtpd) and, later, a real LRS.
 
 The SMTP server lives here rather than only in ``conftest.py`` so that
-in-process tests elsewhere (``tests/learners/test_tasks.py``) can use the same
+in-process tests elsewhere (``tests/notifications/test_sender.py``) can use the same
 server without importing a conftest module.
 """
 
@@ -139,3 +139,13 @@ def running_smtp_server():
     finally:
         if server.is_running:  # a test may have stopped it
             server.stop()
+
+
+def short_visibility_timeout(seconds: int) -> dict:
+    """Broker transport options under which a task taken by a worker that
+    died is handed out again after `seconds` (checked every second)."""
+    return {
+        "visibility_timeout": seconds,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }

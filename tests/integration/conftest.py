@@ -217,7 +217,7 @@ def _require_worker_prerequisites(fixture_name):
     if importlib.util.find_spec("celery") is None:
         pytest.fail("The celery package is not installed in this interpreter.")
     if send_course_completed_email.app is not app:
-        pytest.fail("learners.tasks are not bound to cms.celery.app.")
+        pytest.fail("The learners' tasks are not bound to cms.celery.app.")
     return app
 
 
@@ -431,16 +431,6 @@ for dotted, value in overrides.get("module_attributes", {}).items():
 print("integration worker overrides:", json.dumps(overrides), flush=True)
 app.worker_main(sys.argv[1:])
 """
-
-
-def short_visibility_timeout(seconds: int) -> dict:
-    """Broker transport options under which a task taken by a worker that
-    died is handed out again after `seconds` (checked every second)."""
-    return {
-        "visibility_timeout": seconds,
-        "unacked_restore_interval": 1,
-        "unacked_restore_throttle": 1,
-    }
 
 
 class CeleryWorkers:

@@ -23,7 +23,7 @@ from reminders.models import NotificationItem, ReminderPolicy
 from reminders.planning import plan_day, store_plan
 from reminders.tasks import send_reminders, sweep_reminders
 from tests.factories import make_course, make_staff
-from tests.integration.conftest import short_visibility_timeout
+from tests.integration import short_visibility_timeout
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from learners import actions
 from learners.models import Enrolment, LessonProgress
 from notifications.models import Notification
-from tests.factories import LessonPageFactory, publish
+from tests.factories import (
+    LessonPageFactory,
+    QuizPageFactory,
+    publish,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +179,27 @@ def test_reevaluation_completes_only_those_who_did_every_remaining_lesson(
     assert Enrolment.objects.get(learner=learner).completed_at is not None
     assert Enrolment.objects.get(learner=other_learner).completed_at is None
     assert actions.reevaluate_course_completions(course.pk) == 0
+
+
+def test_unpublishing_a_required_quiz_completes_those_who_did_the_rest(
+    learner, course, django_capture_on_commit_callbacks
+):
+    quiz = publish(QuizPageFactory(parent=course))
+    for lesson in course.lessons():
+        actions.record_lesson_progress(learner, lesson, completed=True)
+    assert Enrolment.objects.get().completed_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        quiz.unpublish()
+    assert Enrolment.objects.get().completed_at is not None
+
+
+def test_making_a_quiz_optional_completes_those_who_did_the_rest(
+    learner, course, django_capture_on_commit_callbacks
+):
+    quiz = publish(QuizPageFactory(parent=course))
+    for lesson in course.lessons():
+        actions.record_lesson_progress(learner, lesson, completed=True)
+    quiz.required = False
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(quiz)
+    assert Enrolment.objects.get().completed_at is not None

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from cms.roles import ensure_hr_author_group
 from learners import actions
-from learners.models import Certificate, QuizAccommodation
+from learners.models import Certificate, Enrolment, QuizAccommodation
 from tests.factories import QuizPageFactory, UserFactory, correct_answers, publish
-from tests.learners.test_quizzes import querydict
+from tests.helpers import complete_course, querydict
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +173,19 @@ def test_a_person_with_a_learning_record_is_not_deleted(
     other = UserFactory()
     client.post(reverse("wagtailusers_users:delete", args=[other.pk]))
     assert not type(other).objects.filter(pk=other.pk).exists()
+
+
+def test_bulk_delete_of_people_with_records_is_refused(
+    client, admin_user, learner, course
+):
+    complete_course(learner, course)
+    bystander = UserFactory()
+    client.force_login(admin_user)
+    url = (
+        reverse("wagtail_bulk_action", args=("auth", "user", "delete"))
+        + f"?id={learner.pk}&id={bystander.pk}"
+    )
+    response = client.post(url)
+    assert response.status_code == 302
+    assert type(learner).objects.filter(pk__in=[learner.pk, bystander.pk]).count() == 2
+    assert Enrolment.objects.filter(learner=learner).exists()

@@ -2,7 +2,7 @@
 revocation with a reason."""
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pypdf
 import pytest
@@ -10,11 +10,14 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
+from cms.roles import ensure_hr_author_group
 from learners import actions
 from learners.models import Certificate, Enrolment
-from learners.tasks import render_certificate_pdf
-from tests.factories import UserFactory
+from learners.tasks import render_certificate_pdf, sweep_certificate_pdfs
+from tests.factories import QuizPageFactory, UserFactory, correct_answers, publish
+from tests.helpers import complete_course, querydict
 
 pytestmark = pytest.mark.django_db
 
@@ -187,8 +190,7 @@ def test_hr_with_the_permission_can_revoke(holder, course):
 
 
 def test_a_quiz_must_be_passed_before_the_course_completes(holder, course):
-    from tests.factories import QuizPageFactory, correct_answers, publish
-    from tests.learners.test_quizzes import querydict
+    from tests.factories import QuizPageFactory, publish
 
     quiz = publish(QuizPageFactory(parent=course))
     for lesson in course.lessons():
@@ -226,3 +228,81 @@ def test_certificate_pdfs_are_stored_outside_the_public_media_folder(
     with pytest.raises(ValueError):
         certificate.pdf.url  # noqa: B018 - no public URL exists
     assert client.get(f"/media/{certificate.pdf.name}").status_code == 404
+
+
+def test_certificate_fields_cannot_change_and_it_cannot_be_deleted(learner, course):
+    complete_course(learner, course)
+    certificate = Certificate.objects.get()
+    certificate.valid_until = certificate.valid_from + timedelta(days=3650)
+    with pytest.raises(ValueError, match="valid_until"):
+        certificate.save()
+    certificate.refresh_from_db()
+    with pytest.raises(ValueError):
+        certificate.delete()
+    certificate.revoked_reason = "Fel"
+    certificate.revoked_at = timezone.now()
+    certificate.save()  # revocation is allowed
+    assert Certificate.objects.filter(revoked_reason="Fel").exists()
+
+
+def test_revoking_an_already_revoked_certificate_says_so(client, learner, course):
+    complete_course(learner, course)
+    hr = UserFactory()
+    hr.groups.add(ensure_hr_author_group())
+    certificate = Certificate.objects.get()
+    actions.revoke_certificate(hr, certificate, "Fusk")
+    client.force_login(hr)
+    response = client.post(
+        reverse("certificates:edit", args=[certificate.pk]), {"revoked_reason": "Annat"}
+    )
+    assert response.status_code == 200
+    assert "Fusk" == Certificate.objects.get().revoked_reason
+
+
+def test_sweep_renders_certificates_left_without_a_pdf(learner, course):
+    complete_course(learner, course)  # on-commit callbacks never ran: no PDF
+    certificate = Certificate.objects.get()
+    assert not certificate.pdf
+    assert sweep_certificate_pdfs() == 0  # too fresh: the worker may be at it
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        assert sweep_certificate_pdfs() == 1
+    certificate.refresh_from_db()
+    assert certificate.pdf.name.endswith(".pdf")
+    assert sweep_certificate_pdfs() == 0
+
+
+def test_a_new_cycle_renews_the_certificate_and_keeps_the_history(
+    learner_client, learner, course
+):
+    course.validity_kind = "months"
+    course.validity_months = 12
+    publish(course)
+    quiz = publish(QuizPageFactory(parent=course, max_attempts=1))
+    complete_course(learner, course)
+    first = Certificate.objects.get()
+    response = learner_client.post(reverse("learners:new_cycle", args=[course.pk]))
+    assert response.status_code == 302
+    enrolment = Enrolment.objects.get(learner=learner, cycle=2)
+    assert enrolment.completed_at is None
+    # The quiz can be taken again in the new cycle (its limit is per cycle).
+    page = learner_client.get(quiz.url)
+    assert page.context["attempts_left"] == 1
+    complete_course(learner, course)
+    enrolment.refresh_from_db()
+    assert enrolment.completed_at is not None
+    assert Certificate.objects.count() == 2
+    assert Certificate.objects.get(enrolment=enrolment).code != first.code
+    history = learner_client.get(reverse("learners:my_learning")).context[
+        "certificates"
+    ]
+    assert len(history) == 2
+    # Twice: no third cycle while the second is open.
+    actions.start_new_cycle(learner, course)
+    actions.start_new_cycle(learner, course)
+    assert Enrolment.objects.filter(learner=learner).count() == 3
+
+
+def test_no_new_cycle_for_a_course_without_validity(learner_client, learner, course):
+    complete_course(learner, course)
+    learner_client.post(reverse("learners:new_cycle", args=[course.pk]))
+    assert Enrolment.objects.filter(learner=learner).count() == 1

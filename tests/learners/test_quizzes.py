@@ -6,26 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
-from django.http import QueryDict
+from django.db import IntegrityError, connection
 from django.urls import reverse
 
 from courses.grading import AnswerError
 from learners import actions
-from learners.models import Enrolment, QuizAccommodation, QuizAttempt, QuizResponse
+from learners.models import (
+    Enrolment,
+    QuizAccommodation,
+    QuizAttempt,
+    QuizResponse,
+)
 from tests.factories import QuizPageFactory, correct_answers, publish
+from tests.helpers import querydict
 
 pytestmark = pytest.mark.django_db
-
-
-def querydict(data):
-    result = QueryDict(mutable=True)
-    for key, value in data.items():
-        if isinstance(value, list):
-            result.setlist(key, value)
-        else:
-            result[key] = value
-    return result
 
 
 @pytest.fixture
@@ -447,3 +442,9 @@ def test_two_concurrent_starts_with_one_attempt_left_create_one(learner, course)
     # Both get the one new (open) attempt: resumed, not duplicated.
     assert len(set(outcomes)) == 1 and isinstance(outcomes[0], int)
     assert QuizAttempt.objects.count() == 2
+
+
+def test_only_one_general_accommodation_per_person(learner):
+    QuizAccommodation.objects.create(learner=learner, extra_percent=25)
+    with pytest.raises(IntegrityError):
+        QuizAccommodation.objects.create(learner=learner, extra_percent=50)

@@ -5,7 +5,10 @@ from django.urls import reverse
 
 from learners import actions
 from learners.models import Enrolment, LessonProgress
-from tests.factories import make_course
+from tests.factories import (
+    make_course,
+)
+from tests.helpers import complete_course
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +215,14 @@ def test_lesson_of_an_unpublished_course_is_404(learner_client, course, lessons)
     response = learner_client.post(progress_url(lessons[0]), {"completed": "true"})
     assert response.status_code == 400
     assert not LessonProgress.objects.exists()
+
+
+def test_a_completed_course_stays_in_my_learning_after_hr_deletes_it(
+    learner_client, learner, course
+):
+    complete_course(learner, course)
+    title = course.title
+    course.delete()
+    response = learner_client.get(reverse("learners:my_learning"))
+    assert [e.course_title for e in response.context["completed"]] == [title]
+    assert title in response.content.decode()

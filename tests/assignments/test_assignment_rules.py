@@ -589,7 +589,7 @@ def test_an_hr_import_reevaluates_every_course(
     """Joiners, movers and leavers from the HR file reach the assignments
     (the sweep runs on commit; eager in unit tests, a worker in production)."""
     from organisation import hr_import
-    from tests.learners.test_hr_import import STAFF_HEADER, csv_bytes, staff_row
+    from tests.helpers import STAFF_HEADER, csv_bytes, staff_row
 
     make_staff("stays", unit=org["A1N"])
     make_staff("mover", unit=org["A1N"])

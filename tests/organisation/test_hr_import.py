@@ -1,4 +1,4 @@
-"""The HR import (learners.hr_import and its management commands): units and
+"""The HR import (organisation.hr_import and its management commands): units and
 staff from CSV or XLSX, dry run, all-or-nothing apply, leavers, idempotence,
 every kind of bad row, and a query count that does not grow with the file."""
 
@@ -18,17 +18,12 @@ from organisation import hr_import
 from organisation.hr_import import FULL, PARTIAL, STAFF, UNITS, ImportRefused
 from organisation.models import AuditEvent, OrgUnit, StaffProfile
 from tests.factories import PASSWORD, UserFactory, make_staff, make_unit
+from tests.helpers import STAFF_HEADER, UNIT_HEADER, csv_bytes, staff_row
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 TODAY = datetime.date(2026, 11, 2)
-
-UNIT_HEADER = "hr_code;name;parent_hr_code;head_employee_number;active"
-STAFF_HEADER = (
-    "employee_number;first_name;last_name;email;unit_hr_code;job_title;"
-    "start_date;end_date;line_manager_employee_number;on_leave_until;language"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -36,38 +31,6 @@ def english():
     """Messages are asserted in English (the source language)."""
     with translation.override("en"):
         yield
-
-
-def csv_bytes(header, *rows, encoding="utf-8"):
-    return ("\r\n".join([header, *rows]) + "\r\n").encode(encoding)
-
-
-def staff_row(number, first="Anna", last="Ek", unit="U1", **fields):
-    values = {
-        "email": f"{number.lower()}@example.se",
-        "job_title": "Handläggare",
-        "start_date": "2020-01-01",
-        "end_date": "",
-        "manager": "",
-        "on_leave_until": "",
-        "language": "sv",
-    }
-    values.update(fields)
-    return ";".join(
-        [
-            number,
-            first,
-            last,
-            values["email"],
-            unit,
-            values["job_title"],
-            values["start_date"],
-            values["end_date"],
-            values["manager"],
-            values["on_leave_until"],
-            values["language"],
-        ]
-    )
 
 
 def plan(kind, content, mode=PARTIAL, filename="file.csv"):

@@ -20,7 +20,7 @@ from reports.figures import Filters, current_items, matrix
 from reports.forms import _Select
 from reports.people import courses_in as _courses_in
 from tests.factories import UserFactory, make_course, make_staff, make_unit
-from tests.learners.report_fixtures import add_people, make_report_org
+from tests.helpers import add_people, make_report_org
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from cms.roles import ensure_hr_author_group
 from tests.factories import UserFactory
-from tests.learners.test_import_views import in_english
+from tests.helpers import in_english
 from xapi import outbox
 from xapi.models import LrsDestination, LrsRequest, Statement, StatementDelivery
 

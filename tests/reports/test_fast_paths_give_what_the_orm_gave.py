@@ -27,7 +27,7 @@ from tests.factories import (
     make_staff,
     make_unit,
 )
-from tests.learners.report_fixtures import add_people, make_report_org
+from tests.helpers import add_people, make_report_org
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""learners.tasks in-process: claim → send → mark sent, and SMTP failures.
+"""The mail sender in-process: claim → send → mark sent, and SMTP failures.
 
 The task bodies run in this process (no worker). The SMTP tests talk to a real
 aiosmtpd server; the claim tests use Django's locmem outbox.

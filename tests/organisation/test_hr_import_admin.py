@@ -7,15 +7,15 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
-from wagtail.users.models import UserProfile
 
 from organisation import import_views
 from organisation.models import AuditEvent, OrgUnit, StaffProfile
 from tests.factories import UserFactory, make_staff, make_unit
-from tests.learners.test_hr_import import (
+from tests.helpers import (
     STAFF_HEADER,
     UNIT_HEADER,
     csv_bytes,
+    in_english,
     staff_row,
 )
 
@@ -37,14 +37,6 @@ def english():
 @pytest.fixture
 def unit(db):
     return make_unit("U1", "Enhet 1")
-
-
-def in_english(user):
-    """The admin speaks the user's language: English, as the tests assert."""
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    return user
 
 
 def _user_with(username, *codenames):

@@ -15,7 +15,7 @@ from assignments.models import Assignment, AssignmentRule, Exemption
 from cms.roles import ensure_hr_admin_group, ensure_hr_author_group
 from organisation.models import AuditEvent, OrgUnit, StaffProfile
 from tests.factories import UserFactory, make_course, make_rule, make_staff, make_unit
-from tests.learners.test_import_views import in_english
+from tests.helpers import in_english
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from reports import exports as report_exports
 from reports.models import ReportExport
 from reports.tasks import build_report_export, sweep_report_exports
 from tests.factories import make_staff
-from tests.learners.report_fixtures import add_people, make_report_org
+from tests.helpers import add_people, make_report_org
 
 pytestmark = pytest.mark.django_db
 
