@@ -146,17 +146,22 @@ def test_feed_has_nothing_of_anyone_else(client, person, catalogue):
     assert events_of(response) == {}
 
 
-def test_unknown_token_is_not_found(client, person):
+def test_unknown_token_is_not_found(client, person, assigned):
     create_calendar_feed(person)
-    assert client.get("/kalender/not-a-token.ics").status_code == 404
-    assert client.get("/kalender/.ics").status_code == 404
+    for path in ("/kalender/not-a-token.ics", "/kalender/.ics"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert b"BEGIN:VCALENDAR" not in response.content
 
 
 def test_a_deactivated_persons_feed_is_not_found(client, person, assigned):
     feed = create_calendar_feed(person)
     person.is_active = False
     person.save()
-    assert client.get(feed_path(feed)).status_code == 404
+    response = client.get(feed_path(feed))
+    assert response.status_code == 404
+    assert b"BEGIN:VCALENDAR" not in response.content
+    assert "Öppen".encode() not in response.content
 
 
 def test_creating_the_address_needs_a_login_and_a_post(client, person):

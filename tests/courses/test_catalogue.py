@@ -100,7 +100,9 @@ def test_information_page_needs_no_enrolment(learner_client, content):
 
 
 def test_unpublished_course_is_not_reachable(learner_client, content):
-    assert learner_client.get(content["draft"].url).status_code == 404
+    response = learner_client.get(content["draft"].url)
+    assert response.status_code == 404
+    assert content["draft"].title not in response.content.decode()
 
 
 @pytest.mark.parametrize(

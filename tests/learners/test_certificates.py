@@ -153,8 +153,11 @@ def test_verification_page_shows_only_course_name_and_state(
 
 
 @pytest.mark.parametrize("code", ["AAAAA-AAAAA-AAAAA-AAAAA", "kort", "x" * 200])
-def test_unknown_code_is_404(client, code):
-    assert client.get(reverse("verify_certificate", args=[code])).status_code == 404
+def test_unknown_code_is_404(client, holder, course, code):
+    complete(holder, course)  # a certificate exists, under another code
+    response = client.get(reverse("verify_certificate", args=[code]))
+    assert response.status_code == 404
+    assert holder.get_full_name() not in response.content.decode()
 
 
 def test_revocation_needs_permission_and_a_reason(

@@ -166,7 +166,9 @@ def test_unknown_lesson_is_404_and_saves_nothing(learner_client, course):
 
 
 def test_get_on_progress_endpoint_is_not_allowed(learner_client, lessons):
-    assert learner_client.get(progress_url(lessons[0])).status_code == 405
+    response = learner_client.get(progress_url(lessons[0]), {"completed": "on"})
+    assert response.status_code == 405
+    assert not LessonProgress.objects.exists()
 
 
 def test_start_course_enrols_and_goes_to_first_lesson(

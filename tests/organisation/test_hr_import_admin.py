@@ -250,7 +250,9 @@ def test_a_changed_file_or_wrong_checksum_is_refused(hr_client, unit):
 
 
 def test_apply_needs_post(hr_client):
-    assert hr_client.get(reverse("hr_import_apply")).status_code == 405
+    response = hr_client.get(reverse("hr_import_apply"))
+    assert response.status_code == 405
+    assert not AuditEvent.objects.exists()
 
 
 def test_menu_item_is_shown_only_to_those_who_may_import(client, hr):

@@ -96,4 +96,5 @@ def test_inactive_head_sees_nothing(org):
 
 def test_scope_is_one_query_for_people(org, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):  # the scope, the people
-        list(scope_of(org["head_dept"]).people())
+        people = list(scope_of(org["head_dept"]).people())
+    assert {p.user.username for p in people} == {"x1", "y1", "dept1", "b2"}

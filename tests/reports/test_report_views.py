@@ -152,7 +152,9 @@ def test_a_deputy_sees_the_delegated_unit_only_within_the_period(client, org):
     ):
         with time_machine.travel(day):
             client.force_login(deputy)
-            assert client.get(url).status_code == expected, day
+            response = client.get(url)
+            assert response.status_code == expected, day
+            assert (org["b"].name in response.content.decode()) == (expected == 200)
 
 
 def test_bad_filters_get_a_message_not_a_500(client, org, hr):
@@ -179,14 +181,18 @@ def test_queries_do_not_grow_with_people_or_units(
     # The overview of a unit: the unit with its ancestors (one query), its
     # subtree (one: too small for the precomputed counts, so no query asks),
     # the counts of every course (one), their titles (one), a query per goal.
+    items = people * len(org["courses"])
     with django_assert_max_num_queries(16):
-        client.get(reverse("reports:report_unit", args=[org["a"].pk]))
+        response = client.get(reverse("reports:report_unit", args=[org["a"].pk]))
+    assert response.context["grand"].total == items
     with django_assert_max_num_queries(13):
-        client.get(reverse("reports:report_unit", args=[org["a1"].pk]))
+        response = client.get(reverse("reports:report_unit", args=[org["a1"].pk]))
+    assert response.context["grand"].total == items
     # The people: the courses and the number of rows in one query, the titles,
     # the page of rows.
     with django_assert_max_num_queries(12):
-        client.get(reverse("reports:report_people", args=[org["a"].pk]))
+        response = client.get(reverse("reports:report_people", args=[org["a"].pk]))
+    assert response.context["page"].paginator.count == items
 
 
 def _complete(people, course, days_ago):

@@ -169,14 +169,18 @@ def test_anonymous_visitor_is_sent_to_login(client, org):
 def test_a_person_out_of_scope_is_not_found_by_id(client, org, viewer, person):
     viewer = org.get(viewer) or org["people"][viewer]
     client.force_login(viewer)
-    assert client.get(person_url(org["people"][person])).status_code == 404
+    response = client.get(person_url(org["people"][person]))
+    assert response.status_code == 404
+    assert org["people"][person].get_full_name() not in response.content.decode()
 
 
 def test_an_unknown_or_huge_id_is_not_found(client, org):
     client.force_login(org["head_a"])
     for profile_id in (0, 10**6, 10**30):
         url = reverse("reports:team_person", args=[profile_id])
-        assert client.get(url).status_code == 404
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "<table" not in response.content.decode()
 
 
 def test_a_deactivated_person_is_not_in_the_team(client, org, training):
