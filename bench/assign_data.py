@@ -1,5 +1,5 @@
 """A city's organisation and staff as the HR system exports them, for
-`bench/assignments.py`: a units file and a staff file in the importer's format
+`bench/assignment_evaluation.py`: a units file and a staff file in the importer's format
 (docs/hr-import.md), generated deterministically from a seed.
 
 The shape: ~30 administrations and companies, each with departments, each with

@@ -1,4 +1,4 @@
-"""The data for `bench/reports.py`: a city with its training record, seeded
+"""The data for `bench/report_pages.py`: a city with its training record, seeded
 in bulk (COPY), deterministic from a seed and relative to the seeding day.
 
 - The organisation and the staff are the #4 benchmark's generator

@@ -1,8 +1,8 @@
 """Benchmark for issue #4: import 40,000 staff in 2,000 units, then evaluate 20
 assignment rules over them, on PostgreSQL.
 
-    .venv/bin/python bench/assignments.py              # about 4 minutes
-    .venv/bin/python bench/assignments.py --profile evaluate_all_1
+    .venv/bin/python bench/assignment_evaluation.py              # about 4 minutes
+    .venv/bin/python bench/assignment_evaluation.py --profile evaluate_all_1
 
 **It drops and recreates its own database** (`DATABASE_URL`, default
 postgres://postgres@127.0.0.1:5432/kompetens_bench_assign; the name must

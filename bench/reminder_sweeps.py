@@ -2,10 +2,10 @@
 planning and storing a day's sweep, handing it to the workers, and the
 delivery rate through a real Celery worker to a local SMTP server.
 
-    .venv/bin/python bench/reminders.py                 # about 15 minutes
-    .venv/bin/python bench/reminders.py --reseed        # seed again (+2-3 min)
-    .venv/bin/python bench/reminders.py --profile next_store --profile send
-    .venv/bin/python bench/reminders.py --no-delivery   # no worker (5 minutes)
+    .venv/bin/python bench/reminder_sweeps.py                 # about 15 minutes
+    .venv/bin/python bench/reminder_sweeps.py --reseed        # seed again (+2-3 min)
+    .venv/bin/python bench/reminder_sweeps.py --profile next_store --profile send
+    .venv/bin/python bench/reminder_sweeps.py --no-delivery   # no worker (5 minutes)
 
 **It drops and recreates its own database** (`DATABASE_URL`, default
 postgres://postgres@127.0.0.1:5432/kompetens_bench_remind; the name must
@@ -19,7 +19,7 @@ is connected to it. Settings are `cms.settings.production` with throw-away
 secrets.
 
 The data is the #4 benchmark's (`bench/assign_data.py`, the seeding of
-`bench/assignments.py`, imported, not copied): 2,000 units and 40,000 staff
+`bench/assignment_evaluation.py`, imported, not copied): 2,000 units and 40,000 staff
 through the real HR import, 20 courses, past completions, 20 rules,
 `evaluate_all()`. Seeding takes about 3 minutes, so the seeded database is
 kept as `bench/results/remind-seed-*.dump` (`pg_dump -Fc`, git-ignored) and
@@ -109,16 +109,15 @@ _WORK = common.set_up_environment(
 )
 
 import assign_data  # noqa: E402
+import assignment_evaluation as assignments  # noqa: E402  (the #4 seeding: imported, not copied)
 import cpu_time  # noqa: E402
-
-import assignments  # noqa: E402  (the #4 seeding: imported, not copied)
 
 RESULTS = BENCH / "results"
 EVERYONE_COURSE = "Informationssäkerhet för medarbetare"
 WHOLE_DAY = (dtime(0, 0), dtime(23, 59, 59, 999999))
 UNLIMITED = 1_000_000
 # What the seeded dump depends on: when one of these changes, seed again.
-SEED_SOURCES = [BENCH / "assign_data.py", BENCH / "assignments.py"]
+SEED_SOURCES = [BENCH / "assign_data.py", BENCH / "assignment_evaluation.py"]
 DUMP_PREFIX = "remind"  # bench/results/remind-seed-*.dump
 
 
