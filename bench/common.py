@@ -1,5 +1,6 @@
-"""What the benchmarks share (`bench/assignment_evaluation.py`, `reminder_sweeps.py`,
-`report_pages.py`, `xapi_delivery.py`): one place for the measuring and database helpers.
+"""What the benchmarks share (`bench/assignment_evaluation.py`,
+`reminder_sweeps.py`, `report_pages.py`, `xapi_delivery.py`): one place for the
+measuring and database helpers.
 
 - `set_up_environment()`: the project and `bench/` on `sys.path`, the
   environment's defaults (database, Redis, `cms.settings.production` with

@@ -3,13 +3,13 @@
 training record, each page beside the raw SQL that computes the same numbers
 on the same database, on PostgreSQL.
 
-    .venv/bin/python bench/report_pages.py               # ~10 min (+3 min to seed once)
-    .venv/bin/python bench/report_pages.py --reseed      # seed again instead of restoring
-    .venv/bin/python bench/report_pages.py --keep-db     # keep the database afterwards
-    .venv/bin/python bench/report_pages.py --reuse-db    # the kept one, + new migrations
+    .venv/bin/python bench/report_pages.py  # ~10 min (+3 min to seed once)
+    .venv/bin/python bench/report_pages.py --reseed  # seed again instead of restoring
+    .venv/bin/python bench/report_pages.py --keep-db  # keep the database afterwards
+    .venv/bin/python bench/report_pages.py --reuse-db  # the kept one, + new migrations
     .venv/bin/python bench/report_pages.py --only city --runs 9
-    .venv/bin/python bench/report_pages.py --live        # the overviews also counted live
-    .venv/bin/python bench/report_pages.py --jit on      # with PostgreSQL's JIT
+    .venv/bin/python bench/report_pages.py --live  # the overviews also counted live
+    .venv/bin/python bench/report_pages.py --jit on  # with PostgreSQL's JIT
     .venv/bin/python bench/report_pages.py --profile overview_city_course
 
 **It drops and recreates its own database** (`DATABASE_URL`, default

@@ -1,7 +1,7 @@
 """Benchmark for issue #7: how fast the xAPI outbox delivers to a real LRS.
 
-    .venv/bin/python bench/xapi_delivery.py                      # about 5 minutes
-    .venv/bin/python bench/xapi_delivery.py --store-sizes 0,20000,100000 --batch-sizes 100,500
+    .venv/bin/python bench/xapi_delivery.py  # about 5 minutes
+    .venv/bin/python bench/xapi_delivery.py --store-sizes 0,20000 --batch-sizes 100,500
 
 Delivery throughput, in statements per second, from the outbox to the local
 Ralph LRS (ralph-malph 5.1.0 from `.venv-ralph`, `make ralph`; started by
