@@ -28,7 +28,14 @@ DOMAINS = ("django", "djangojs")
 IGNORE = [".venv", ".venv-ralph", "bench", "tests", "docs", "var", "media"]
 IGNORE += ["staticfiles", "node_modules", "scripts"]
 COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv*", "var", "media", "staticfiles", "node_modules", "*.sqlite3"
+    ".git",
+    ".venv*",
+    "var",
+    "media",
+    "staticfiles",
+    "node_modules",
+    "*.sqlite3",
+    "results",
 )
 
 
