@@ -14,7 +14,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision, Site
 from wagtailmedia import get_media_model
 
-from cms.management.commands.load_demo import GDPR_QUIZ, SECURITY_QUIZ
+from cms.demo.loader import read_demo
 from cms.models import AccessibilityStatementPage, HomePage
 from cms.roles import HR_AUTHORS
 from courses.grading import questions_of
@@ -96,7 +96,7 @@ def quiz_of(course):
 
 def block_ids(questions):
     """The ids of the questions and of their options, pairs and items, from a
-    stored StreamField value or from the command's raw definition."""
+    stored StreamField value or from the demo files as read."""
     ids = []
     for question in questions:
         if isinstance(question, dict):
@@ -241,10 +241,9 @@ def test_demo_pages_render():
 
 def test_quizzes_and_certificate_validity():
     load_demo()
-    for course, definition in (
-        (security_course(), SECURITY_QUIZ),
-        (gdpr_course(), GDPR_QUIZ),
-    ):
+    demo = read_demo()
+    for course in (security_course(), gdpr_course()):
+        definition = demo.page(f"/kurser/{course.slug}/kunskapstest/").fields
         quiz = quiz_of(course)
         assert quiz.live and quiz.live_revision_id
         assert course.get_children().last().pk == quiz.pk  # after the lessons
@@ -254,8 +253,8 @@ def test_quizzes_and_certificate_validity():
         for question in quiz.questions:
             question.block.clean(question.value)
         quiz.questions.stream_block.clean(quiz.questions)
-        # The fixed ids from the command, in the page and in the live revision
-        # that attempts are drawn from.
+        # The fixed ids from the demo files, in the page and in the live
+        # revision that attempts are drawn from.
         ids = block_ids(definition["questions"])
         assert len(set(ids)) == len(ids)
         assert block_ids(quiz.questions) == ids
