@@ -375,7 +375,7 @@ class QuizPage(LoginRequiredPageMixin, Page):
             )
 
     # A learner's attempts are served by the learning record (its
-    # `before_serve_page` hook answers for a quiz page, GET and POST).
+    # `on_serve_page` hook answers for a quiz page, GET and POST).
 
     def serve_preview(self, request, mode_name):
         """What an editor's preview shows: the questions as a learner would

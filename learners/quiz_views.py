@@ -1,5 +1,5 @@
 """Quiz pages for learners: thin views over `learners.actions.quizzes`. The
-quiz page itself is served through the `before_serve_page` hook
+quiz page itself is served through the `on_serve_page` hook
 (`learners.wagtail_hooks`), GET and POST; an attempt's results here.
 
 What reaches the browser before submission is only ids, tokens and texts —

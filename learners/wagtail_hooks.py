@@ -34,14 +34,22 @@ def learner_page_context(page, request, context):
     views.add_learner_context(page, request, context)
 
 
-@hooks.register("before_serve_page")
-def serve_quiz_page(page, request, serve_args, serve_kwargs):
+# In the chain of `on_serve_page` (which wraps the page's own serve), inside
+# Wagtail's own links (order 0): its view restrictions (a password, groups,
+# login) have their say before the quiz is served. A `before_serve_page` hook
+# would answer before them.
+@hooks.register("on_serve_page", order=100)
+def serve_quiz_pages(serve):
     """A quiz page is the learner's attempts at it (GET shows, POST starts,
-    saves and submits). Anonymous visitors fall through to the page, which
+    saves and submits). Anonymous visitors get the page's own serve, which
     sends them to log in."""
-    if isinstance(page, QuizPage) and request.user.is_authenticated:
-        return quiz_views.serve_quiz(page, request)
-    return None
+
+    def serve_page(page, request, serve_args, serve_kwargs):
+        if isinstance(page, QuizPage) and request.user.is_authenticated:
+            return quiz_views.serve_quiz(page, request)
+        return serve(page, request, serve_args, serve_kwargs)
+
+    return serve_page
 
 
 @hooks.register("register_admin_viewset")

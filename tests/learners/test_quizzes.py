@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection
 from django.urls import reverse
+from wagtail.models import PageViewRestriction
 
 from courses.grading import AnswerError
 from learners import actions
@@ -448,3 +449,21 @@ def test_only_one_general_accommodation_per_person(learner):
     QuizAccommodation.objects.create(learner=learner, extra_percent=25)
     with pytest.raises(IntegrityError):
         QuizAccommodation.objects.create(learner=learner, extra_percent=50)
+
+
+def test_a_quiz_behind_a_view_restriction_asks_for_the_password_first(
+    learner_client, quiz
+):
+    """The quiz is served through Wagtail's `on_serve_page` chain, inside its
+    view restrictions."""
+    PageViewRestriction.objects.create(
+        page=quiz, restriction_type=PageViewRestriction.PASSWORD, password="hemligt"
+    )
+    response = learner_client.get(quiz.url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="password"' in html
+    assert "q-single" not in html  # no question, no attempt
+    assert not QuizAttempt.objects.exists()
+    response = learner_client.post(quiz.url, {"action": "start"})
+    assert not QuizAttempt.objects.exists()
