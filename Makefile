@@ -77,6 +77,7 @@ check-translations: install system-deps
 	$(PY) scripts/check_translations.py
 
 bench: install system-deps ralph
+	bash scripts/system-deps.sh bench
 	bash bench/run.sh
 
 clean:

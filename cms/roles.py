@@ -61,16 +61,30 @@ def ensure_hr_author_group() -> Group:
             GroupPagePermission.objects.get_or_create(
                 group=group, page=catalogue, permission=permission
             )
-    root_collection = Collection.get_first_root_node()
+    material = course_material_collection()
     for (app_label, model), actions in COLLECTION_PERMISSIONS.items():
         for action in actions:
             permission = Permission.objects.get(
                 content_type__app_label=app_label, codename=f"{action}_{model}"
             )
             GroupCollectionPermission.objects.get_or_create(
-                group=group, collection=root_collection, permission=permission
+                group=group, collection=material, permission=permission
             )
     return group
+
+
+COURSE_MATERIAL = "Kursmaterial"
+
+
+def course_material_collection():
+    """The collection HR authors work in: the images, documents and video of
+    courses and information material. A child of the root beside the HR
+    records (learners' "HR-handlingar"), never above them: a permission on a
+    collection reaches its children, and the root's would reach people's
+    records."""
+    root = Collection.get_first_root_node()
+    collection = root.get_children().filter(name=COURSE_MATERIAL).first()
+    return collection or root.add_child(name=COURSE_MATERIAL)
 
 
 HR_ADMINISTRATORS = "HR-administratörer"

@@ -14,7 +14,7 @@ in another unit is in the manager's people lists and person pages, but that
 unit's own report page is not (it holds other people too).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection
 from django.db.models import Q
@@ -36,6 +36,8 @@ class Scope:
     unit_paths: tuple[str, ...] | None
     reports_of: int | None = None
     has_reports: bool = False
+    # The direct reports as read once (`fixed`); None: as they are when asked.
+    report_user_ids: frozenset | None = None
 
     @property
     def is_city(self):
@@ -72,6 +74,8 @@ class Scope:
         if self.is_city:
             return Q()
         in_units = subtree_of(self.unit_paths, f"{prefix}unit__path")
+        if self.report_user_ids is not None:
+            return in_units | Q(**{f"{prefix}user_id__in": self.report_user_ids})
         if self.has_reports:
             return in_units | Q(**{f"{prefix}line_manager_id": self.reports_of})
         return in_units
@@ -87,12 +91,18 @@ class Scope:
         scope: the same answer as `people()`, without a query."""
         if self.is_city:
             return True
-        if self.has_reports and profile.line_manager_id == self.reports_of:
+        if self.report_user_ids is not None:
+            if profile.user_id in self.report_user_ids:
+                return True
+        elif self.has_reports and profile.line_manager_id == self.reports_of:
             return True
         return profile.unit_id is not None and self.has_unit(profile.unit)
 
     def report_ids(self):
-        """The user ids of the direct reports (one query; none for the city)."""
+        """The user ids of the direct reports (one query, unless fixed; none
+        for the city)."""
+        if self.report_user_ids is not None:
+            return set(self.report_user_ids)
         if not self.has_reports:
             return set()
         return set(
@@ -100,6 +110,14 @@ class Scope:
                 "user_id", flat=True
             )
         )
+
+    def fixed(self):
+        """This scope with its direct reports read now, once: what is built
+        from it (an export that takes minutes) and what is stored of it name
+        the same people, whoever moves meanwhile."""
+        if not self.has_reports or self.report_user_ids is not None:
+            return self
+        return replace(self, report_user_ids=frozenset(self.report_ids()))
 
 
 NOBODY = Scope(unit_paths=())

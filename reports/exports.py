@@ -239,6 +239,9 @@ def build(export_id):
         return "not queued"
     user = export.requested_by
     scope = scope_of(user, timezone.localdate()) if user.is_active else NOBODY
+    # Who the direct reports are, read once: the rows and what is stored to
+    # check each download name the same people, whoever moves meanwhile.
+    scope = scope.fixed()
     unit = export.unit
     if scope.is_empty or (unit is not None and not scope.has_unit(unit)):
         with translation.override(export.language):

@@ -4,9 +4,13 @@
 #   gettext   - msgfmt, to compile translations after `make messages`
 #   libpango-1.0-0, libpangoft2-1.0-0 - WeasyPrint's text layout (certificate PDFs)
 #   fonts-dejavu-core - a font with å, ä, ö for the certificates
+#   wrk       - the load generator of `make bench` (with `system-deps.sh bench`)
 set -euo pipefail
 # `system-deps.sh demo` installs only what the running platform needs.
 missing=()
+if [ "${1:-}" = "bench" ]; then
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+fi
 if [ "${1:-}" != "demo" ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)

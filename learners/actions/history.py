@@ -28,13 +28,11 @@ RECORD_COMPLETION = "learners.record_completion"
 HR_RECORDS_COLLECTION = "HR-handlingar"
 
 
-HR_RECORDS_COLLECTION = "HR-handlingar"
-
-
 def hr_records_collection():
     """The collection for attachments to people's records: its documents are
-    served only to the groups that may record completions (the HR
-    administrators), never by a bare link."""
+    served only to the groups that may record completions now (the HR
+    administrators), never by a bare link. Safe to call any number of times:
+    it brings the restriction in step with who holds the permission."""
     root = Collection.get_first_root_node()
     collection = root.get_children().filter(name=HR_RECORDS_COLLECTION).first()
     if collection is None:
@@ -43,7 +41,7 @@ def hr_records_collection():
         collection=collection,
         defaults={"restriction_type": CollectionViewRestriction.GROUPS},
     )
-    restriction.groups.add(*recording_groups())
+    restriction.groups.set(recording_groups())
     return collection
 
 

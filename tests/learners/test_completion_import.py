@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from wagtail.documents import get_document_model
+from wagtail.models import Collection
 from wagtail.users.models import UserProfile
 
-from cms.roles import ensure_hr_admin_group
+from cms.roles import ensure_hr_admin_group, ensure_hr_author_group
 from learners import actions, history_import
 from learners.models import Certificate, Enrolment
 from organisation.hr_import import ImportRefused
@@ -533,3 +534,40 @@ def test_an_attachment_of_a_type_not_allowed_is_refused(client, hr, learner, cou
     assert response.status_code == 400
     assert not get_document_model().objects.exists()
     assert not Enrolment.objects.exists()
+
+
+def test_hr_authors_cannot_see_or_move_an_attachment_to_a_persons_record(
+    client, hr, learner, course, media
+):
+    """HR authors manage documents in Kursmaterial; the HR records are its
+    sibling, so their permissions do not reach them (review finding)."""
+    ensure_hr_admin_group()
+    client.force_login(hr)
+    client.post(
+        reverse("record_completion"),
+        form_data(
+            learner,
+            course,
+            attachment=SimpleUploadedFile("Kursbevis-Olle.pdf", b"%PDF"),
+        ),
+    )
+    document = get_document_model().objects.get()
+    author = UserFactory(username="redaktor")
+    author.groups.add(ensure_hr_author_group())
+    client.force_login(author)
+    listing = client.get(reverse("wagtaildocs:index"))
+    assert listing.status_code == 200
+    assert document.title == "Kursbevis-Olle"
+    assert document.title not in listing.content.decode()
+    edit = client.post(
+        reverse("wagtaildocs:edit", args=[document.pk]),
+        {"title": "Flyttad", "collection": Collection.get_first_root_node().pk},
+    )
+    assert edit.status_code in (302, 403)
+    document.refresh_from_db()
+    assert (document.title, document.collection.name) == (
+        "Kursbevis-Olle",
+        "HR-handlingar",
+    )
+    client.logout()
+    assert client.get(document.url).status_code in (302, 403)

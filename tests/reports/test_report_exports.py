@@ -512,3 +512,35 @@ def test_two_clicks_at_the_same_moment_queue_one_export(catalogue, monkeypatch):
     assert sorted(created for _export, created in outcomes) == [False, True]
     assert ReportExport.objects.count() == 1
     assert outcomes[0][0].pk == outcomes[1][0].pk
+
+
+def test_a_direct_report_moved_away_during_the_build_is_not_downloadable_after(
+    client, catalogue, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The build reads who the direct reports are once: the file's rows and
+    what the download is checked against name the same people. Someone moved
+    to another manager while the file was written is in the file, so the
+    file is no longer the manager's to fetch."""
+    settings.REPORT_EXPORT_DIRECT_MAX_ROWS = {"csv": 1, "xlsx": 1}
+    org = make_report_org(catalogue)
+    add_people(org, org["a1"], 1, "mine-")
+    (report,) = add_people(org, org["b"], 1, "report-")  # not in head_a's units
+    StaffProfile.objects.filter(user=report).update(line_manager=org["head_a"])
+    writing = report_exports.csv_chunks
+
+    def moved_while_writing(rows):
+        yield from writing(rows)
+        StaffProfile.objects.filter(user=report).update(line_manager=None)
+
+    monkeypatch.setattr(report_exports, "csv_chunks", moved_while_writing)
+    client.force_login(org["head_a"])
+    url = reverse("reports:report_people_all")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{url}?format=csv")
+    export = ReportExport.objects.get()
+    assert export.state == ReportExport.State.READY
+    assert export.scope_people == [report.pk]
+    with export.file.open("rb") as handle:
+        assert b"E-report-0" in handle.read()
+    download = client.get(reverse("reports:report_export_download", args=[export.pk]))
+    assert download.status_code == 404

@@ -47,7 +47,7 @@ from cms.demo.loader import (
     read_demo,
 )
 from cms.models import HomePage
-from cms.roles import ensure_hr_author_group
+from cms.roles import course_material_collection, ensure_hr_author_group
 from courses.models import Category, CourseIndexPage, CoursePage
 from courses.validity import Validity
 from organisation.models import OrgUnit, StaffProfile
@@ -230,7 +230,11 @@ class Command(BaseCommand):
 
     def import_asset(self, kind, model, entry, uploader):
         path = ASSETS_DIR / entry["file"]
-        fields = {"title": entry["title"], "uploaded_by_user": uploader}
+        fields = {
+            "title": entry["title"],
+            "uploaded_by_user": uploader,
+            "collection": course_material_collection(),
+        }
         with path.open("rb") as f, ExitStack() as more:
             if kind == "video":
                 thumbnail = ASSETS_DIR / entry["thumbnail"]
