@@ -123,10 +123,10 @@ def check(args):
         "/learning/",
         ['action="/logout/"', target["course_title"]],
         {
-            # One progress bar per course in progress, one completion date
-            # per completed course.
-            progress_bar: target["learning_in_progress"],
-            "<time datetime=": target["learning_completed"],
+            # One progress bar per course in progress and per required
+            # course in progress, one completion date per completed course.
+            progress_bar: target["learning_progress_bars"],
+            "<td><time datetime=": target["learning_completed"],
         },
     )
 

@@ -34,6 +34,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import transaction  # noqa: E402
 
+from assignments.models import Assignment  # noqa: E402
 from courses.models import CourseIndexPage, CoursePage, LessonPage  # noqa: E402
 from learners.actions import record_lesson_progress  # noqa: E402
 from learners.models import Enrolment, LessonProgress  # noqa: E402
@@ -199,6 +200,19 @@ def main():
     ]
     progress = course_progress_for(learner, enrolled)
     completed = [p for p in progress.values() if p.status == Status.COMPLETED]
+    # Required training in progress shows its own progress bar too (the
+    # required-training panel, above the courses in progress).
+    required_started = sum(
+        1
+        for course_id in Assignment.objects.filter(
+            person=learner, state=Assignment.State.OPEN
+        ).values_list("course_id", flat=True)
+        if course_id in progress
+        and progress[course_id].status == Status.IN_PROGRESS
+        and any(
+            step.status != Status.NOT_STARTED for step in progress[course_id].lessons
+        )
+    )
     result = {
         "learner": LEARNER,
         "lesson_url": target.url,
@@ -207,6 +221,7 @@ def main():
         "lesson_course_percent": progress[demo_course.pk].percent,
         "learning_in_progress": len(progress) - len(completed),
         "learning_completed": len(completed),
+        "learning_progress_bars": len(progress) - len(completed) + required_started,
         "enrolments": Enrolment.objects.filter(learner=learner).count(),
         "lesson_progress_rows": LessonProgress.objects.filter(
             enrolment__learner=learner

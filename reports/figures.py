@@ -527,6 +527,18 @@ class PrecomputedCounts:
             return None
         return PrecomputedCounts(as_of)
 
+    def course_ids(self, paths):
+        """The courses with at least one item in the units under `paths`: the
+        course list of a page that reads these counts (what a probe of every
+        course against the live items found, as of the counts). One query."""
+        where, params = _scope_sql(paths)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT c.course_id FROM {COUNTS_VIEW} c WHERE {where}",
+                params,
+            )
+            return {row[0] for row in cursor.fetchall()}
+
     def matrix(self, paths, level_units, prefix_length, day, course_id=None):
         """`matrix()` from the precomputed counts of the units under `paths`:
         summed per unit and course (integer keys), then rolled up to the

@@ -13,6 +13,7 @@ from assignments.models import Assignment
 from learners.models import Enrolment
 from organisation.models import OrgUnit, StaffProfile
 from reports.figures import Filters, current_items, matrix, people_rows
+from reports.people import courses_in
 from tests.factories import make_course, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -239,6 +240,11 @@ def test_precomputed_counts_equal_the_live_counts(org, completions_spread, level
     items = current_items([node.path], TODAY)
     live = matrix(items, level_units, length, TODAY)
     assert live[2].total  # something to compare
+    # The course list a page takes from the counts is the live probe's.
+    assert counts.course_ids([node.path]) == {c.pk for c in courses_in(items)}
+    assert counts.course_ids(None) == {
+        c.pk for c in courses_in(current_items(None, TODAY))
+    }
     assert _matrix_numbers(
         counts.matrix([node.path], level_units, length, TODAY)
     ) == _matrix_numbers(live)

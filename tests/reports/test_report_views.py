@@ -343,6 +343,7 @@ def test_a_big_overview_reads_the_precomputed_counts_while_fresh(
         )
 
     assert figures(page.context) == figures(live.context)
+    assert page.context["courses"] == live.context["courses"]
     # A job-title filter the counts do not carry: live.
     assert not client.get(url, {"befattning": "x"}).context["precomputed"]
     # Counts older than COUNTS_MAX_AGE (beat stopped): live again.
