@@ -327,14 +327,18 @@ STATUS_CASE = """CASE WHEN a.state = 'exempt' THEN 'exempt'
                      ELSE 'not_started' END"""
 
 
-def items_sql(prefix, course=None, courses=None, people_columns=False):
+def items_sql(prefix, course=None, courses=None, people_columns=False, reports=False):
     """`WITH items AS (...)`: the current items of the people in the units
-    whose path starts with `prefix` ('' for the city)."""
+    whose path starts with `prefix` ('' for the city); with `reports`, also
+    of the direct reports of the user `%(reports_of)s`, wherever they sit."""
+    in_scope = "u.path LIKE %(prefix)s"
+    if reports:
+        in_scope = f"({in_scope} OR s.line_manager_id = %(reports_of)s)"
     where = [
         "a.course_id IS NOT NULL",
         "a.state <> 'withdrawn'",
         "p.is_active",
-        "u.path LIKE %(prefix)s",
+        in_scope,
         # The latest cycle: no later one of the same person and course.
         "NOT EXISTS (SELECT 1 FROM assignments_assignment n WHERE n.person_id = "
         "a.person_id AND n.course_id = a.course_id AND n.cycle > a.cycle)",
@@ -468,13 +472,14 @@ SELECT employee_number, last_name, first_name, unit_name, job_title, course_titl
   FROM items ORDER BY last_name, first_name, course_title, id"""
 
 
-def people_page_sql(prefix, day, size):
+def people_page_sql(prefix, day, size, reports_of=None):
     sql = (
-        items_sql(prefix, people_columns=True)
+        items_sql(prefix, people_columns=True, reports=reports_of is not None)
         + PEOPLE_SELECT.format(extra=", count(*) OVER ()")
         + " LIMIT %(size)s"
     )
-    return ("rows", sql, {"prefix": prefix + "%", "day": day, "size": size})
+    params = {"prefix": prefix + "%", "day": day, "size": size}
+    return ("rows", sql, {**params, "reports_of": reports_of})
 
 
 def export_sql(prefix, day, copy=False):
@@ -504,6 +509,7 @@ class Page:
     unit: object = None  # OrgUnit or None
     course: int | None = None
     city_page: bool = False
+    reports_of: int | None = None  # a manager's whole scope: their direct reports
     samples: list = field(default_factory=list)
     raw_ms: list = field(default_factory=list)
     raw_results: object = None
@@ -528,6 +534,31 @@ class Page:
         ratio = self.ratio
         return (ratio is not None and ratio > RATIO_BUDGET) or (
             self.city_page and self.stat("ms") > CITY_BUDGET_MS
+        )
+
+
+# Direct reports of the head of administration who sit in other
+# administrations: their whole-scope people list has them too (the scope's
+# OR on the line manager, which a query by unit paths alone did not have).
+DIRECT_REPORTS_ELSEWHERE = 20
+
+
+def give_the_manager_reports_elsewhere(meta, count):
+    """The first `count` active staff outside the manager's administration
+    report to the manager (the same ones on every run)."""
+    from django.db import connection
+
+    from organisation.models import OrgUnit
+
+    admin = OrgUnit.objects.get(hr_code=meta["facts"]["admin"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE organisation_staffprofile SET line_manager_id = %s WHERE id IN ("
+            "SELECT s.id FROM organisation_staffprofile s "
+            "JOIN auth_user p ON p.id = s.user_id "
+            "JOIN organisation_orgunit u ON u.id = s.unit_id "
+            "WHERE p.is_active AND u.path NOT LIKE %s ORDER BY s.id LIMIT %s)",
+            [meta["facts"]["manager"], admin.path + "%", count],
         )
 
 
@@ -722,6 +753,19 @@ def build_pages(meta, day):
         ),
     ]
     pages.append(
+        # The manager's whole scope (People in all your units): their
+        # administration and their direct reports, wherever those sit.
+        Page(
+            "people_all_manager",
+            "people, first page: all in scope (manager)",
+            "manager",
+            f"{base}people/",
+            "people",
+            admin.path,
+            reports_of=facts["manager"],
+        )
+    )
+    pages.append(
         Page(
             "people_city_hr",
             "people, first page: whole city (HR)",
@@ -822,7 +866,7 @@ def raw_statements(page, context, day):
             statements.append(trend_sql(prefix, page.course, day))
         return statements
     if page.kind == "people":
-        return [people_page_sql(prefix, day, PAGE_SIZE)]
+        return [people_page_sql(prefix, day, PAGE_SIZE, page.reports_of)]
     return [export_sql(prefix, day, copy=True)]
 
 
@@ -1496,6 +1540,7 @@ def run(args, db_name, static):
         client = Client()
         client.force_login(User.objects.get(pk=pk))
         clients[who] = client
+    give_the_manager_reports_elsewhere(meta, DIRECT_REPORTS_ELSEWHERE)
     pages, context = build_pages(meta, day)
     if args.only:
         pages = [p for p in pages if any(text in p.name for text in args.only)]
