@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from core.spreadsheets import csv_text
 from courses.models import CoursePage
 from organisation.models import OrgUnit, StaffProfile
 from organisation.scope import scope_of
@@ -472,8 +473,8 @@ def _plan_csv(rule, plan):
             yield writer.writerow(
                 [
                     change.kind,
-                    profile.employee_number if profile else "",
-                    person.get_full_name(),
+                    csv_text(profile.employee_number if profile else ""),
+                    csv_text(person.get_full_name()),
                     change.due_date.isoformat() if change.due_date else "",
                 ]
             )

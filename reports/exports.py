@@ -27,6 +27,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from core.spreadsheets import csv_text, filename_part, xlsx_value
+from core.spreadsheets import sheet_title as spreadsheet_title
 from core.tasks import enqueue
 from notifications.models import Notification
 from notifications.sender import deliver
@@ -59,7 +61,7 @@ def direct_max_rows(file_format):
 
 
 def filename(unit, day, extension):
-    code = unit.hr_code if unit is not None else "alla"
+    code = filename_part(unit.hr_code) if unit is not None else "alla"
     return f"kompetens-{code}-{day.isoformat()}.{extension}"
 
 
@@ -68,7 +70,7 @@ def _cell(value):
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    return csv_text(value)
 
 
 class _Echo:
@@ -102,17 +104,22 @@ def write_xlsx(rows, title, out):
 
     keys = [key for key, _src in COLUMNS]
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31] or "Rapport")
+    sheet = book.create_sheet(title=spreadsheet_title(title))
     sheet.append([str(COLUMN_LABELS[key]) for key in keys])
     labels = status_labels()
     for row in rows:
         values = display_row(row, labels)
-        sheet.append([values[key] if values[key] is not None else "" for key in keys])
+        sheet.append(
+            [
+                xlsx_value(sheet, values[key]) if values[key] is not None else ""
+                for key in keys
+            ]
+        )
     book.save(out)
 
 
 def sheet_title(unit):
-    return unit.hr_code if unit is not None else "Rapport"
+    return spreadsheet_title(unit.hr_code if unit is not None else "Rapport")
 
 
 # --- Exports built in the background -------------------------------------------

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
+from core.spreadsheets import csv_text, filename_part, sheet_title, xlsx_value
 from courses.models import CoursePage
 from learners.models import LessonProgress, QuizAttempt
 from learners.progress import course_progress_for
@@ -727,27 +728,33 @@ def _table_response(lines, name, today, export):
         buffer = io.StringIO()
         buffer.write("\ufeff")
         writer = csv.writer(buffer, delimiter=";")
-        writer.writerows(lines)
+        writer.writerows(
+            [
+                [csv_text(value) if isinstance(value, str) else value for value in line]
+                for line in lines
+            ]
+        )
         response = HttpResponse(
             buffer.getvalue(), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = (
-            f'attachment; filename="kompetens-{name}-{today.isoformat()}.csv"'
+            f'attachment; filename="kompetens-{filename_part(name)}-'
+            f'{today.isoformat()}.csv"'
         )
         return response
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=name[:31] or "Rapport")
+    sheet = book.create_sheet(title=sheet_title(name))
     for line in lines:
-        sheet.append(line)
+        sheet.append([xlsx_value(sheet, value) for value in line])
     spool = tempfile.TemporaryFile()
     book.save(spool)
     spool.seek(0)
     return FileResponse(
         spool,
         as_attachment=True,
-        filename=f"kompetens-{name}-{today.isoformat()}.xlsx",
+        filename=f"kompetens-{filename_part(name)}-{today.isoformat()}.xlsx",
         content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         ),

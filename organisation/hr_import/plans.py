@@ -2,6 +2,7 @@
 apply writes, and the checks every kind of file shares."""
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -20,6 +21,11 @@ MODES = (FULL, PARTIAL)
 DEACTIVATION_CONFIRM_SHARE = 0.05
 BULK_BATCH = 1000
 IMPORT_LOCK = 0x4B4F4D50  # "KOMP"
+
+# An HR code names a unit in file names, HTTP headers and XLSX sheet titles:
+# ASCII letters, digits and . _ - only (what the HR systems use).
+HR_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+CODE_COLUMNS = ("hr_code", "parent_hr_code", "unit_hr_code")
 
 MAX_LENGTHS = {
     "hr_code": 40,
@@ -168,6 +174,21 @@ def check_common(plan, number, values, required, key, max_lengths=None):
                 key,
                 _("“%(column)s” is longer than %(limit)s characters.")
                 % {"column": column, "limit": limit},
+            )
+            ok = False
+    for column in CODE_COLUMNS:
+        value = as_text(values.get(column)).strip()
+        if value and not HR_CODE.fullmatch(value):
+            bad_row(
+                plan,
+                number,
+                key,
+                _(
+                    "“%(column)s” may hold only the letters A–Z, digits, “.”, "
+                    "“_” and “-” (it names files and spreadsheet sheets): "
+                    "“%(value)s”."
+                )
+                % {"column": column, "value": value[:40]},
             )
             ok = False
     return ok

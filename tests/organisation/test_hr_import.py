@@ -191,6 +191,22 @@ def test_duplicate_hr_code_is_a_bad_row(units):
     assert not OrgUnit.objects.filter(hr_code="U3").exists()
 
 
+@pytest.mark.parametrize(
+    "code", ["U:1", "U/1", "U[1]", "Enhet 1", 'U"1', "Å1", "-U1", "U*"]
+)
+def test_an_hr_code_a_file_name_or_sheet_title_cannot_hold_is_a_bad_row(units, code):
+    """Codes name exports (file names in an HTTP header, XLSX sheet titles):
+    what they cannot hold is refused at the import, not a 500 at every
+    export of that unit later."""
+    content = csv_bytes(UNIT_HEADER, f"{code};Enhet;F;;1")
+    dry = plan(UNITS, content)
+    assert [e.row for e in dry.errors] == [2]
+    assert "may hold only the letters A–Z" in dry.errors[0].message
+    with pytest.raises(ImportRefused):
+        apply(UNITS, content)
+    assert not OrgUnit.objects.filter(name="Enhet").exists()
+
+
 def test_units_import_twice_changes_nothing_the_second_time():
     content = csv_bytes(
         UNIT_HEADER, "F;Förvaltningen;;;1", "A;Avd;F;;1", "B;Enhet;A;;0"

