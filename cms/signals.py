@@ -1,11 +1,14 @@
 """Keep the header's cached links (cms.context_processors) true: any change to
-a page or a site drops them, and the next page reads them again."""
+a page or a site drops them, and the next page reads them again. A login
+stamps the session's start for cms.middleware's time limits."""
 
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .context_processors import forget_site_links
+from .middleware import session_started
 
 
 def _page_changed(sender, instance, **kwargs):
@@ -14,6 +17,7 @@ def _page_changed(sender, instance, **kwargs):
 
 
 def connect():
+    user_logged_in.connect(session_started, dispatch_uid="session-started")
     # Sent for every model (a page's signals come with its specific class as
     # sender); the isinstance check above is all they cost elsewhere.
     post_save.connect(_page_changed, dispatch_uid="site-links-save")

@@ -10,7 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from assignments.views import calendar_feed
 from learners.certificate_views import verify_certificate
 
-from .views import ping
+from .views import ping, signed_out
 
 urlpatterns = [
     path("ping/", ping, name="ping"),
@@ -26,6 +26,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("utloggad/", signed_out, name="signed_out"),
     path(
         "konto/losenord/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(

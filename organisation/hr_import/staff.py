@@ -454,6 +454,9 @@ def apply_staff(plan):
             for name, value in user_fields.items():
                 setattr(profile.user, name, value)
             user_names |= set(user_fields)
+            if user_fields.get("is_active") is False:
+                _end_sessions(profile.user)
+                user_names.add("password")
             users_to_update.append(profile.user)
         if profile_fields:
             for name, value in profile_fields.items():
@@ -465,7 +468,8 @@ def apply_staff(plan):
             profiles_to_update.append(profile)
     for user in work["deactivate"]:
         user.is_active = False
-        user_names.add("is_active")
+        _end_sessions(user)
+        user_names |= {"is_active", "password"}
         users_to_update.append(user)
     if users_to_update:
         User.objects.bulk_update(
@@ -479,3 +483,12 @@ def apply_staff(plan):
     invitees = [user.pk for user in new_users if user.email and user.is_active]
     if invitees:
         invite_many(invitees)
+
+
+def _end_sessions(user):
+    """A leaver's sessions end for good: their password becomes unusable,
+    which changes the session hash every session of theirs carries, so an old
+    session cookie does not work again if HR reactivates them. (While
+    inactive, their requests are anonymous anyway.) A reactivated person
+    signs in with the city's account or sets a new password."""
+    user.password = make_password(None)
