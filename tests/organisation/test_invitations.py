@@ -101,6 +101,26 @@ def test_weak_password_gets_a_message_and_nothing_is_set(client, newcomer):
     assert not newcomer.has_usable_password()
 
 
+@pytest.mark.parametrize(
+    "password, problem",
+    [("Hallon-42ab", "minst 12 tecken"), ("password1234", "för vanligt")],
+)
+def test_a_password_must_be_twelve_characters_and_not_common(
+    client, newcomer, password, problem
+):
+    send_invitation(newcomer.pk)
+    url = link_in(mail.outbox[0]).replace("http://localhost:8000", "")
+    form_url = client.get(url, follow=True).redirect_chain[-1][0]
+    response = client.post(
+        form_url,
+        {"new_password1": password, "new_password2": password},
+        HTTP_ACCEPT_LANGUAGE="sv",
+    )
+    assert problem in response.content.decode()
+    newcomer.refresh_from_db()
+    assert not newcomer.has_usable_password()
+
+
 def test_inactive_or_emailless_people_are_not_invited(newcomer):
     newcomer.is_active = False
     newcomer.save()
