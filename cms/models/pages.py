@@ -1,5 +1,6 @@
 """The home page and the accessibility statement."""
 
+from django.conf import settings
 from django.db import models
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from core import ratelimit
 from courses.models import CourseIndexPage
 
 from ..forms import AccessibilityReportForm
@@ -58,6 +60,15 @@ class AccessibilityStatementPage(Page):
     def serve(self, request, *args, **kwargs):
         if request.method == "POST":
             form = AccessibilityReportForm(request.POST)
+            if form.is_valid() and not _may_report(request):
+                # What they typed stays in the form; nothing is saved.
+                form.add_error(
+                    None,
+                    _(
+                        "Many reports have come from your address in the last "
+                        "minute. Please wait a minute and send it again."
+                    ),
+                )
             if form.is_valid():
                 report = form.save(commit=False)
                 report.page_url = form.cleaned_data["page_url"]
@@ -78,3 +89,12 @@ class AccessibilityStatementPage(Page):
             context,
             status=400 if form.errors else 200,
         )
+
+
+def _may_report(request):
+    """The public form is open to anyone: a few reports a minute from one
+    address, so a script cannot fill the table HR reads."""
+    address = request.META.get("REMOTE_ADDR") or "unknown"
+    return ratelimit.take(
+        f"accessibility-report:{address}", settings.ACCESSIBILITY_REPORTS_PER_MINUTE
+    )

@@ -145,6 +145,10 @@ LOGOUT_REDIRECT_URL = "/"
 # Sessions live in the database (revocable at once on the server): they end
 # after SESSION_IDLE_MINUTES without a request and SESSION_ABSOLUTE_HOURS
 # after logging in, whatever the activity (cms.middleware).
+# Reports through the public accessibility form, per address and minute.
+ACCESSIBILITY_REPORTS_PER_MINUTE = int(
+    os.environ.get("ACCESSIBILITY_REPORTS_PER_MINUTE", "5")
+)
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
 SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "10"))
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600

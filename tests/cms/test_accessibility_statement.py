@@ -1,5 +1,8 @@
 """The accessibility statement: public, linked from every page, with a report form."""
 
+import ipaddress
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -69,3 +72,32 @@ def test_field_errors_are_tied_to_their_fields(client, catalogue):
     assert 'id="id_description_error0"' in html
     assert 'aria-describedby="id_email_error0"' in html
     assert html.count('aria-invalid="true"') == 2
+
+
+def test_one_address_can_send_a_few_reports_a_minute_and_keeps_what_it_typed(
+    client, catalogue, settings
+):
+    # An address of its own, so no other test's reports count against it.
+    address = str(ipaddress.IPv6Address(uuid.uuid4().int))
+    settings.ACCESSIBILITY_REPORTS_PER_MINUTE = 3
+    data = {"description": "Fokus syns inte.", "page_url": "", "email": ""}
+    for _ in range(3):
+        assert (
+            client.post(statement_url(), data, REMOTE_ADDR=address).status_code == 302
+        )
+    response = client.post(
+        statement_url(),
+        {**data, "description": "Den fjärde rapporten."},
+        REMOTE_ADDR=address,
+        HTTP_ACCEPT_LANGUAGE="sv",
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Vänta en minut" in html
+    assert "Den fjärde rapporten." in html
+    assert AccessibilityReport.objects.count() == 3
+    other = client.post(
+        statement_url(), data, REMOTE_ADDR=str(ipaddress.IPv6Address(uuid.uuid4().int))
+    )
+    assert other.status_code == 302
+    assert AccessibilityReport.objects.count() == 4
