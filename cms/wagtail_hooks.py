@@ -1,4 +1,6 @@
+from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -15,3 +17,13 @@ class AccessibilityReportViewSet(SnippetViewSet):
 
 
 register_snippet(AccessibilityReportViewSet)
+
+
+@hooks.register("before_serve_document")
+def documents_are_for_signed_in_staff(document, request):
+    """Course documents (checklists, captions, handouts) are the city's
+    internal material: served to signed-in people only. (The media route
+    never serves them directly; see cms/urls.py.)"""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None

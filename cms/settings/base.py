@@ -318,6 +318,8 @@ WAGTAIL_SITE_NAME = "Kompetens"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "vtt", "xlsx"]
+# Through Wagtail's view (which asks for a sign-in), never a direct file URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILMEDIA = {
     "MEDIA_MODEL": "wagtailmedia.Media",
