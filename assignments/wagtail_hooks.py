@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+import core.converters  # noqa: F401  (registers <id:...>)
 from learners.my_learning import MY_LEARNING_PANELS
 
 from . import admin_views
@@ -17,34 +18,34 @@ def register_assignment_urls():
             "assignment-rules/new/", admin_views.rule_create, name="assignment_rule_add"
         ),
         path(
-            "assignment-rules/<int:pk>/",
+            "assignment-rules/<id:pk>/",
             admin_views.rule_edit,
             name="assignment_rule_edit",
         ),
         path(
-            "assignment-rules/<int:pk>/preview/",
+            "assignment-rules/<id:pk>/preview/",
             admin_views.rule_preview,
             name="assignment_rule_preview",
         ),
         path(
-            "assignment-rules/<int:pk>/activate/",
+            "assignment-rules/<id:pk>/activate/",
             admin_views.rule_activate,
             name="assignment_rule_activate",
         ),
         path(
-            "assignment-rules/<int:pk>/deactivate/",
+            "assignment-rules/<id:pk>/deactivate/",
             admin_views.rule_deactivate,
             name="assignment_rule_deactivate",
         ),
         path(
-            "assignment-rules/<int:pk>/delete/",
+            "assignment-rules/<id:pk>/delete/",
             admin_views.rule_delete,
             name="assignment_rule_delete",
         ),
         path("exemptions/", admin_views.exemption_index, name="exemptions"),
         path("exemptions/add/", admin_views.exemption_add, name="exemption_add"),
         path(
-            "exemptions/<int:pk>/end/",
+            "exemptions/<id:pk>/end/",
             admin_views.exemption_end,
             name="exemption_end",
         ),

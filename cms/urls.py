@@ -49,7 +49,13 @@ urlpatterns = [
     path("learning/", include("reports.urls")),
     path("intyg/<str:code>/", verify_certificate, name="verify_certificate"),
     # The secret token is the credential: calendars fetch without logging in.
-    path("kalender/<str:token>.ics", calendar_feed, name="calendar_feed"),
+    # Only what secrets.token_urlsafe makes reaches the database (a NUL byte
+    # would be a 500 on PostgreSQL): anything else is a 404 here.
+    re_path(
+        r"^kalender/(?P<token>[A-Za-z0-9_-]{1,100})\.ics$",
+        calendar_feed,
+        name="calendar_feed",
+    ),
 ]
 
 if settings.SERVE_MEDIA:

@@ -4,10 +4,13 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+import core.converters  # noqa: F401  (registers <id:...>)
+
 from .models import AccessibilityReport
 
 
 class AccessibilityReportViewSet(SnippetViewSet):
+    pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = AccessibilityReport
     icon = "help"
     menu_label = _("Accessibility reports")

@@ -14,6 +14,7 @@ from wagtail.admin.views.generic import EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
+import core.converters  # noqa: F401  (registers <id:...>)
 from courses.grading import questions_of
 from courses.models import QuizPage
 from organisation.forms import person_by_username
@@ -65,6 +66,7 @@ class RevokeCertificateView(EditView):
 
 
 class CertificateViewSet(ModelViewSet):
+    pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = Certificate
     icon = "doc-full"
     menu_label = _("Certificates")
@@ -97,6 +99,7 @@ class AccommodationForm(WagtailAdminModelForm):
 
 
 class QuizAccommodationViewSet(ModelViewSet):
+    pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = QuizAccommodation
     icon = "time"
     menu_label = _("Quiz accommodations")

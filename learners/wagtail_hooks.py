@@ -12,6 +12,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.permissions import register_permission_policy
 
+import core.converters  # noqa: F401  (registers <id:...>)
 from courses.hooks import LEARNER_PAGE_CONTEXT
 from courses.models import QuizPage
 
@@ -64,7 +65,7 @@ def register_accommodations():
 
 @hooks.register("register_admin_urls")
 def register_quiz_results_url():
-    return [path("quiz-results/<int:quiz_id>/", quiz_results, name="quiz_results")]
+    return [path("quiz-results/<id:quiz_id>/", quiz_results, name="quiz_results")]
 
 
 class QuizResultsButton(PageMenuItem):

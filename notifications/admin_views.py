@@ -3,11 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet
 
+import core.converters  # noqa: F401  (registers <id:...>)
+
 from .models import Notification
 
 
 class NotificationViewSet(ModelViewSet):
     """The delivery log, read only: whether and when a message went out."""
+
+    pk_path_converter = "id"  # core.converters: no id beyond 64 bits
 
     model = Notification
     icon = "mail"

@@ -6,11 +6,14 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import CreateView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+import core.converters  # noqa: F401  (registers <id:...>)
+
 from .forms import person_by_username
 from .models import AuditEvent, UnitDelegation
 
 
 class AuditEventViewSet(ModelViewSet):
+    pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = AuditEvent
     icon = "history"
     menu_label = _("Audit log")
@@ -61,6 +64,7 @@ class DelegationCreateView(CreateView):
 
 
 class UnitDelegationViewSet(ModelViewSet):
+    pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = UnitDelegation
     icon = "group"
     menu_label = _("Delegations")

@@ -3,11 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet
 
+import core.converters  # noqa: F401  (registers <id:...>)
+
 from .models import NotificationItem
 
 
 class NotificationItemViewSet(ModelViewSet):
     """Was this person told about this course, and when? One row per reminder."""
+
+    pk_path_converter = "id"  # core.converters: no id beyond 64 bits
 
     model = NotificationItem
     icon = "list-ul"

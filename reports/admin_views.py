@@ -6,6 +6,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import CreateView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+import core.converters  # noqa: F401  (registers <id:...>)
 from organisation.models import OrgUnit
 
 from .models import ReportGoal
@@ -35,6 +36,7 @@ class GoalCreateView(CreateView):
 
 
 class ReportGoalViewSet(ModelViewSet):
+    pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = ReportGoal
     icon = "pick"
     menu_label = _("Goals")

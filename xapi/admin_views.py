@@ -31,6 +31,8 @@ from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 
+import core.converters  # noqa: F401  (registers <id:...>)
+
 from . import outbox
 from .forms import (
     DESTINATION_FIELDS,
@@ -137,6 +139,7 @@ def _state_column(destination):
 
 
 class LrsDestinationViewSet(ModelViewSet):
+    pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = LrsDestination
     icon = "site"
     menu_label = gettext_lazy("Learning record stores")

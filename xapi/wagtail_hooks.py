@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+import core.converters  # noqa: F401  (registers <id:...>)
+
 from . import admin_views
 
 
@@ -22,7 +24,7 @@ def register_xapi_outbox_urls():
             name="xapi_requeue",
         ),
         path(
-            "xapi-outbox/<int:pk>/requests/",
+            "xapi-outbox/<id:pk>/requests/",
             admin_views.request_index,
             name="xapi_requests",
         ),

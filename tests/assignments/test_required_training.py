@@ -2,7 +2,7 @@
 due first, overdue said in words, progress, the certificate's validity for
 recurring training, and why they are assigned."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -50,7 +50,10 @@ def nurse_client(client, nurse):
 
 
 def days_ago(days):
-    return timezone.now() - timedelta(days=days)
+    """Noon, local time, that many local days ago: a plain `now - days` can
+    land on another local date across a change of summer time late at night."""
+    day = timezone.localdate() - timedelta(days=days)
+    return timezone.make_aware(datetime.combine(day, time(12)))
 
 
 def required_titles(response):
