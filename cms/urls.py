@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("utloggad/", signed_out, name="signed_out"),
+    path("konto/", include("accounts.urls")),
     path(
         "konto/losenord/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(

@@ -184,6 +184,15 @@ class AuditEvent(models.Model):
         DELEGATION = "delegation", _("Delegated a unit")
         VIEW_REPORT = "view_report", _("Viewed a report")
         EXPORT_REPORT = "export_report", _("Exported a report")
+        # Sign-in (accounts): ASVS V16, every authentication decision logged.
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed to sign in")
+        SIGN_OUT = "sign_out", _("Signed out")
+        LOCKOUT = "lockout", _("Locked out after wrong passwords")
+        LOCKOUT_LIFTED = "lockout_lifted", _("Lifted a lockout")
+        TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Enrolled a second factor")
+        TWO_FACTOR_FAILED = "two_factor_failed", _("Gave a wrong second factor")
+        SSO_REFUSED = "sso_refused", _("Refused a sign-in with the city's account")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reminders",
     "assignments",
     "learners",
+    "accounts",
     "organisation",
     "xapi",
     "notifications",
