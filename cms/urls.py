@@ -10,7 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from assignments.views import calendar_feed
 from learners.certificate_views import verify_certificate
 
-from .views import ping, signed_out
+from .views import keep_alive, ping, signed_out
 
 urlpatterns = [
     path("ping/", ping, name="ping"),
@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("utloggad/", signed_out, name="signed_out"),
+    path("session/aktiv/", keep_alive, name="keep_alive"),
     path("konto/", include("accounts.urls")),
     path(
         "konto/losenord/<uidb64>/<token>/",

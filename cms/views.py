@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 
 @never_cache
@@ -16,3 +18,13 @@ def signed_out(request):
     return render(
         request, "cms/signed_out.html", {"idle_minutes": settings.SESSION_IDLE_MINUTES}
     )
+
+
+@require_POST
+@login_required
+def keep_alive(request):
+    """A running quiz or SCORM attempt says the person is still at work: the
+    request itself is the activity (cms.middleware.SessionTimeoutMiddleware
+    writes it); nothing else happens. A session that has already ended gets
+    the middleware's redirect to the signed-out page instead."""
+    return HttpResponse(status=204)

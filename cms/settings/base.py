@@ -153,6 +153,9 @@ ACCESSIBILITY_REPORTS_PER_MINUTE = int(
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
 SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "10"))
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+# A running quiz (and a SCORM attempt) tells the server this often that the
+# person is still at work, so that its session does not end while they think.
+SESSION_KEEPALIVE_SECONDS = int(os.environ.get("SESSION_KEEPALIVE_SECONDS", "300"))
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Invitation and set-password links expire after this many seconds (7 days).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 7 * 24 * 3600))

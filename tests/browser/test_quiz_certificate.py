@@ -446,3 +446,25 @@ def test_timed_quiz_shows_the_time_left_in_a_live_region(new_page, catalogue):
     expect(status).to_have_text("1 minut kvar.")
     expect(page.locator("fieldset.question")).to_have_count(len(quiz.questions))
     assert_no_axe_violations(page, "a timed quiz with an open attempt")
+
+
+def test_an_open_quiz_keeps_the_session_alive(new_page, catalogue, settings):
+    """A learner thinking over an untimed quiz sends nothing for long
+    stretches: the page tells the server they are at work, so the idle
+    timeout does not sign them out in the middle of it."""
+    settings.SESSION_KEEPALIVE_SECONDS = 1
+    course = make_course(catalogue, lessons=1, title="Kurs att tänka över")
+    quiz = publish(QuizPageFactory(parent=course, title="Test utan tidsgräns"))
+    UserFactory(username="tilda")
+
+    page = new_page()
+    log_in(page, "tilda", PASSWORD, next_path=quiz.url)
+    with page.expect_navigation():
+        page.locator(QUIZ_START).click()
+    with page.expect_request(
+        lambda request: (
+            request.url.endswith(reverse("keep_alive")) and request.method == "POST"
+        )
+    ) as ping:
+        pass
+    assert ping.value.response().status == 204
