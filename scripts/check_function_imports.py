@@ -13,21 +13,16 @@ Django wants receivers connected once the app registry is loaded.
 
 import ast
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The project's packages: the same as import-linter's root packages.
-PACKAGES = (
-    "cms",
-    "reports",
-    "reminders",
-    "assignments",
-    "learners",
-    "organisation",
-    "xapi",
-    "notifications",
-    "courses",
-    "core",
+# The project's packages: import-linter's root packages, read from
+# pyproject.toml so that a new app cannot be left out of either check.
+PACKAGES = tuple(
+    tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "root_packages"
+    ]
 )
 
 
