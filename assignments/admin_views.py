@@ -72,6 +72,21 @@ def rules_visible_to(user):
     return rules.filter(scope_unit__path__startswith=scope.path)
 
 
+def _seen(user, plan):
+    """What `user` may see of a plan: a course's plan spans the city (every
+    active rule of the course, whoever wrote it), but a coordinator sees, and
+    is told the counts of, only the people of their scope, as in the
+    reports."""
+    scope = scope_of(user)
+    if scope.is_city:
+        return plan
+    if scope.is_empty or not (plan.changes or plan.matched_ids):
+        return plan.within(frozenset())
+    # Everyone in scope, in one query without a parameter per person (a
+    # city's plan has tens of thousands).
+    return plan.within(frozenset(scope.users().values_list("pk", flat=True)))
+
+
 def _rule_for(user, pk, perm="view"):
     scope = rule_scope(user, perm)
     rule = get_object_or_404(
@@ -301,11 +316,14 @@ class RuleForm(forms.ModelForm):
 
 
 def rule_index(request):
+    visible = rules_visible_to(request.user)
+    # The open assignments of the course among the people the viewer sees.
+    in_scope = scope_of(request.user).user_q("course__assignments__person__")
     rules = list(
-        rules_visible_to(request.user).annotate(
+        visible.annotate(
             open_count=Count(
                 "course__assignments",
-                filter=Q(course__assignments__state=Assignment.State.OPEN),
+                filter=Q(course__assignments__state=Assignment.State.OPEN) & in_scope,
             )
         )
     )
@@ -349,7 +367,7 @@ def rule_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         if rule.active and request.POST.get("confirmed") != "yes":
             # An active rule's change is shown before it is made.
-            plan = actions.preview_rule(rule, form.spec)
+            plan = _seen(request.user, actions.preview_rule(rule, form.spec))
             return _render_plan(
                 request,
                 rule,
@@ -366,7 +384,7 @@ def rule_edit(request, pk):
         if plan is None:
             messages.success(request, _("The draft is saved."))
             return redirect("assignment_rule_preview", rule.pk)
-        messages.success(request, _summary(plan))
+        messages.success(request, _summary(_seen(request.user, plan)))
         return redirect("assignment_rules")
     return _render_form(request, form, rule)
 
@@ -442,7 +460,7 @@ def _render_plan(request, rule, plan, *, mode, hidden=()):
 
 def rule_preview(request, pk):
     rule = _rule_for(request.user, pk)
-    plan = actions.preview_rule(rule, RuleSpec.of(rule))
+    plan = _seen(request.user, actions.preview_rule(rule, RuleSpec.of(rule)))
     if request.GET.get("format") == "csv":
         return _plan_csv(rule, plan)
     return _render_plan(
@@ -490,7 +508,7 @@ def _plan_csv(rule, plan):
 def rule_activate(request, pk):
     rule = _rule_for(request.user, pk, "change")
     try:
-        plan = actions.activate_rule(request.user, rule)
+        plan = _seen(request.user, actions.activate_rule(request.user, rule))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -510,11 +528,11 @@ def rule_activate(request, pk):
 def rule_deactivate(request, pk):
     rule = _rule_for(request.user, pk, "change")
     if request.method == "POST":
-        plan = actions.deactivate_rule(request.user, rule)
+        plan = _seen(request.user, actions.deactivate_rule(request.user, rule))
         messages.success(request, _summary(plan))
         return redirect("assignment_rules")
     specs = [s for s in active_specs(rule.course_id) if s.id != rule.pk]
-    plan = evaluation.plan_for_course(rule.course_id, specs=specs)
+    plan = _seen(request.user, evaluation.plan_for_course(rule.course_id, specs=specs))
     return _render_plan(request, rule, plan, mode="deactivate")
 
 

@@ -24,7 +24,7 @@ Decisions (also in docs/assignments.md):
   date (and never sooner than the grace period).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import reduce
 from operator import and_
@@ -253,6 +253,7 @@ class Plan:
     today: date
     changes: list = field(default_factory=list)
     matched: int = 0
+    matched_ids: frozenset = frozenset()  # who `matched` counts
 
     def of_kind(self, *kinds):
         return [change for change in self.changes if change.kind in kinds]
@@ -271,6 +272,16 @@ class Plan:
     @property
     def losses(self):
         return self.of_kind("withdraw")
+
+    def within(self, person_ids):
+        """This plan as seen by someone who sees only `person_ids`: their
+        changes, and how many of them the rules match."""
+        return replace(
+            self,
+            changes=[c for c in self.changes if c.person_id in person_ids],
+            matched=len(self.matched_ids & person_ids),
+            matched_ids=self.matched_ids & person_ids,
+        )
 
     def people(self, changes):
         """The people of some changes, by id, in one query."""
@@ -348,6 +359,7 @@ def plan_course(
     plan = Plan(course_id, today)
     matches = match_people(specs, today)
     plan.matched = len(matches)
+    plan.matched_ids = frozenset(matches)
     current: dict[int, Assignment] = {}
     for row in Assignment.objects.filter(course_id=course_id).order_by(
         "person_id", "-cycle"

@@ -1,6 +1,24 @@
-"""What several apps' admin views share."""
+"""What several apps' admin views share: the read-only policy of a log, and
+admin viewsets of people's rows scoped like the reports.
 
+Who may see whom is decided in `organisation.scope`, which sits above the
+apps whose logs are here too (notifications, xapi): it tells them through
+the `SCOPE_OF_USER` Wagtail hook, which it registers. Without the hook
+(never in the project) nobody but a superuser sees anyone: closed, not open.
+"""
+
+from functools import update_wrapper
+
+from django.http import Http404
+from wagtail import hooks
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
+
+# fn(user) -> the user's Scope (organisation.scope.Scope): `is_city`,
+# `is_empty`, `user_q(prefix)` (a Q for rows whose user, reached by
+# `prefix`, is in scope).
+SCOPE_OF_USER = "scope_of_user"
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -10,3 +28,99 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
         if action == "view":
             return user.has_perm(self._get_permission_name("view"))
         return False
+
+
+def _scope_of(user):
+    found = hooks.get_hooks(SCOPE_OF_USER)
+    return found[-1](user) if found else None
+
+
+def sees_city(user):
+    """Whether `user` sees the whole city (central HR, superusers)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    scope = _scope_of(user)
+    return user.is_superuser if scope is None else scope.is_city
+
+
+def rows_of_people_in_scope(queryset, user, person_path):
+    """The rows of `queryset` whose person (the user reached by
+    `person_path`, e.g. "recipient") is in `user`'s scope, as the reports
+    decide it."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    scope = _scope_of(user)
+    if scope is None:
+        return queryset if user.is_superuser else queryset.none()
+    if scope.is_city:
+        return queryset
+    if scope.is_empty:
+        return queryset.none()
+    return queryset.filter(scope.user_q(f"{person_path}__"))
+
+
+class CityPermissionPolicy(ModelPermissionPolicy):
+    """What concerns the whole city at once (the xAPI outbox and its LRSs):
+    the model permission, and the city's scope. A local coordinator given the
+    permission by mistake still may not."""
+
+    def user_has_permission(self, user, action):
+        return super().user_has_permission(user, action) and sees_city(user)
+
+
+class ScopedIndexView(IndexView):
+    """A listing of only the rows the viewset's `rows_for` lets the user see."""
+
+    rows_for = None  # set by ScopedModelViewSet: fn(user, queryset) -> queryset
+    list_select_related = ()
+
+    def get_base_queryset(self):
+        queryset = super().get_base_queryset()
+        if self.list_select_related:
+            queryset = queryset.select_related(*self.list_select_related)
+        return self.rows_for(self.request.user, queryset)
+
+
+class ScopedModelViewSet(ModelViewSet):
+    """A viewset of people's rows (certificates, logs, delegations): its
+    listing shows, and its object views (edit, delete, inspect, history,
+    usage) reach, only the rows of people in the user's scope. Another row's
+    address is a 404 for anyone with a permission on the model, exactly as
+    a row that does not exist; without any permission, the view refuses as
+    before.
+
+    Set `person_path` (the user a row is about, e.g. "learner"), or override
+    `rows_for`. `list_select_related` loads what the listing shows in the
+    same query."""
+
+    person_path = None
+    list_select_related = ()
+    index_view_class = ScopedIndexView
+
+    def rows_for(self, user, queryset=None):
+        if queryset is None:
+            queryset = self.model._default_manager.all()
+        return rows_of_people_in_scope(queryset, user, self.person_path)
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            rows_for=self.rows_for,
+            list_select_related=self.list_select_related,
+            **kwargs,
+        )
+
+    def construct_view(self, view_class, **kwargs):
+        view = super().construct_view(view_class, **kwargs)
+        viewset = self
+        policy = self.permission_policy
+
+        def scoped_view(request, *args, **view_kwargs):
+            pk = view_kwargs.get("pk")
+            if pk is not None and policy.user_has_any_permission(
+                request.user, ["add", "change", "delete", "view"]
+            ):
+                if not viewset.rows_for(request.user).filter(pk=pk).exists():
+                    raise Http404
+            return view(request, *args, **view_kwargs)
+
+        return update_wrapper(scoped_view, view)

@@ -6,11 +6,28 @@ record (the `learner_page_context` hook, `courses.hooks`).
 The page hands in what it offers (its querysets), so this module needs none
 of the page models."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 
 from .languages import LANGUAGE_CHOICES
 
 MAX_QUERY_LENGTH = 200
+# A word of the search: letters and digits (any script). Everything else in
+# what was typed is a separator, as it is to the search index itself.
+SEARCH_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(query):
+    """What was typed, as plain words joined by spaces.
+
+    The search backends read some characters as query syntax: on SQLite
+    (FTS5, the demo's database) a `"` ends the quoted term the backend builds
+    and the query fails with a syntax error, and `*`, `:`, `(`, `^` and the
+    words AND/OR/NOT/NEAR are operators in FTS5 and `&`, `|`, `!`, `:*` in
+    PostgreSQL's tsquery. Only letters and digits are passed on, so whatever
+    is typed is searched for as words, never parsed."""
+    return " ".join(SEARCH_WORD.findall(query))
 
 
 def catalogue_context(catalogue, request, *, courses, information, categories):
@@ -33,9 +50,14 @@ def catalogue_context(catalogue, request, *, courses, information, categories):
         courses = courses.filter(language=language)
         information = information.filter(language=language)
     if query:
-        # Search the whole catalogue once; filter the typed querysets by the hits.
-        hits = catalogue.get_descendants().live().search(query, operator="and")
-        hit_ids = [page.pk for page in hits[:500]]
+        words = search_words(query)
+        # Search the whole catalogue once; filter the typed querysets by the
+        # hits. Nothing but signs (`*`, `"`): nothing matches.
+        if words:
+            hits = catalogue.get_descendants().live().search(words, operator="and")
+            hit_ids = [page.pk for page in hits[:500]]
+        else:
+            hit_ids = []
         courses = courses.filter(pk__in=hit_ids)
         information = information.filter(pk__in=hit_ids)
 

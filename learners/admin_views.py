@@ -1,5 +1,10 @@
 """Wagtail admin views for HR: certificates (inspect and revoke), quiz
-accommodations, and per-question quiz results."""
+accommodations, and per-question quiz results.
+
+Certificates and accommodations are people's records: each listing shows,
+and each edit, revoke or delete reaches, only the people in the user's
+scope (`organisation.scope`, as the reports): another's address is a 404,
+and an accommodation is granted only to a person in scope."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,13 +16,14 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import EditView
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
 import core.converters  # noqa: F401  (registers <id:...>)
+from core.admin import ScopedModelViewSet
 from courses.grading import questions_of
 from courses.models import QuizPage
-from organisation.forms import person_by_username
+from organisation.forms import limit_to_scope, person_by_username
+from organisation.scope import NOBODY, scope_of
 
 from . import actions
 from .models import Certificate, QuizAccommodation, QuizResponse
@@ -65,9 +71,10 @@ class RevokeCertificateView(EditView):
         return _("The certificate is revoked.")
 
 
-class CertificateViewSet(ModelViewSet):
+class CertificateViewSet(ScopedModelViewSet):
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = Certificate
+    person_path = "learner"
     icon = "doc-full"
     menu_label = _("Certificates")
     add_to_admin_menu = True
@@ -97,10 +104,18 @@ class AccommodationForm(WagtailAdminModelForm):
         model = QuizAccommodation
         fields = ["learner", "quiz", "extra_percent", "no_time_limit", "note"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The person kept on an edit is in scope: the view reached only those.
+        scope = scope_of(self.for_user) if self.for_user else NOBODY
+        limit_to_scope(self.fields["learner"], scope)
 
-class QuizAccommodationViewSet(ModelViewSet):
+
+class QuizAccommodationViewSet(ScopedModelViewSet):
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = QuizAccommodation
+    person_path = "learner"
+    list_select_related = ["learner", "quiz"]
     icon = "time"
     menu_label = _("Quiz accommodations")
     add_to_admin_menu = True

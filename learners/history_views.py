@@ -1,7 +1,9 @@
 """Wagtail admin page where HR records a completion done elsewhere (a
 classroom day, an external course), with an optional attachment. Thin: it
 checks the permission, parses the form and calls
-`record_completion_elsewhere`; bad input is shown in the form and nothing is
+`record_completion_elsewhere`. Only for people in the recorder's scope
+(`organisation.scope`, as the reports): another person is "no such person"
+in the form. Bad input is shown in the form and nothing is
 saved (neither the record, nor the attachment, nor an audit event)."""
 
 from pathlib import Path
@@ -18,8 +20,9 @@ from django.utils.translation import gettext_lazy
 from wagtail.documents import get_document_model
 
 from courses.models import CoursePage
-from organisation.forms import person_by_username
+from organisation.forms import limit_to_scope, person_by_username
 from organisation.models import AuditEvent
+from organisation.scope import NOBODY, scope_of
 
 from .actions.history import (
     RECORD_COMPLETION,
@@ -72,6 +75,12 @@ class RecordCompletionForm(forms.Form):
             "(PDF, Word, OpenDocument, Excel or text)."
         ),
     )
+
+    def __init__(self, *args, viewer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only people in the viewer's scope, as the reports: another
+        # person's username is "no such person", and nothing is saved.
+        limit_to_scope(self.fields["person"], scope_of(viewer) if viewer else NOBODY)
 
     def clean_completed_on(self):
         completed_on = self.cleaned_data["completed_on"]
@@ -143,7 +152,9 @@ def record_completion(request):
     """Record one completion done elsewhere."""
     if not can_record(request.user):
         raise PermissionDenied
-    form = RecordCompletionForm(request.POST or None, request.FILES or None)
+    form = RecordCompletionForm(
+        request.POST or None, request.FILES or None, viewer=request.user
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person, course = data["person"], data["course"]

@@ -1,19 +1,23 @@
-"""The delivery log in the Wagtail admin, read only."""
+"""The delivery log in the Wagtail admin, read only, scoped like the reports:
+a person sees the messages to the people in their scope (central HR the
+city's), through the scope `organisation` gives `core.admin`."""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.viewsets.model import ModelViewSet
 
 import core.converters  # noqa: F401  (registers <id:...>)
+from core.admin import ScopedModelViewSet
 
 from .models import Notification
 
 
-class NotificationViewSet(ModelViewSet):
+class NotificationViewSet(ScopedModelViewSet):
     """The delivery log, read only: whether and when a message went out."""
 
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
 
     model = Notification
+    person_path = "recipient"
+    list_select_related = ["recipient"]
     icon = "mail"
     menu_label = _("Sent messages")
     add_to_admin_menu = True

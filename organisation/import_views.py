@@ -5,103 +5,45 @@ Between the dry run and the apply, the uploaded file is kept on the server
 (never in the session, never in a public directory) under a random token
 that belongs to the person who uploaded it; the apply re-checks the owner,
 the age and the file's SHA-256, and re-plans before writing.
-"""
 
-import json
-import re
-import secrets
-import time
-from pathlib import Path
+A file beyond the bounds of `core.spreadsheet_files` (unpacked size, the
+declared dimension, rows, columns) is refused on the upload form, and
+nothing is stored. A file larger than HR_IMPORT_WORKER_ABOVE_BYTES unpacked
+is checked by a worker: the person sees "checking your file…" until the dry
+run is there, then the same dry run page.
+"""
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.spreadsheet_files import SpreadsheetError, check_bounds, unpacked_size
+from core.tasks import enqueue_on_commit
+
 from . import hr_import
+from .hr_import.uploads import (
+    discard_upload,
+    import_dir,
+    load_plan,
+    load_upload,
+    store_upload,
+    upload_age_seconds,
+)
 
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024  # 40,000 staff rows are about 5 MB
-TOKEN_MAX_AGE_SECONDS = 24 * 3600
 SHOWN_PER_LIST = 200
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# A worker's dry run not there after this long has failed: upload again.
+CHECK_GIVES_UP_SECONDS = 30 * 60
 
-
-def import_dir():
-    """Private storage for uploaded files: outside MEDIA_ROOT, which a web
-    server may serve. Overridable with the HR_IMPORT_DIR setting."""
-    configured = getattr(settings, "HR_IMPORT_DIR", None)
-    return Path(configured or Path(settings.VAR_DIR) / "hr-imports")
-
-
-def _paths(token):
-    base = import_dir()
-    return base / f"{token}.data", base / f"{token}.json"
-
-
-def _remove_expired():
-    base = import_dir()
-    if not base.is_dir():
-        return
-    limit = time.time() - TOKEN_MAX_AGE_SECONDS
-    for path in base.iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            continue  # another process removed it first
-
-
-def store_upload(user, kind, mode, filename, content):
-    _remove_expired()
-    base = import_dir()
-    base.mkdir(parents=True, exist_ok=True, mode=0o700)
-    token = secrets.token_urlsafe(32)
-    data_path, meta_path = _paths(token)
-    data_path.write_bytes(content)
-    meta_path.write_text(
-        json.dumps(
-            {
-                "user_id": user.pk,
-                "kind": kind,
-                "mode": mode,
-                "filename": filename,
-                "sha256": hr_import.file_sha256(content),
-                "created": time.time(),
-            }
-        )
-    )
-    return token
-
-
-def load_upload(user, token):
-    """The stored upload for `token`, if it is this user's and still fresh;
-    otherwise None (an expired, unknown and another person's token look the
-    same)."""
-    if not token or not TOKEN_RE.match(token):
-        return None
-    data_path, meta_path = _paths(token)
-    try:
-        meta = json.loads(meta_path.read_text())
-        content = data_path.read_bytes()
-    except (OSError, ValueError):
-        return None
-    if meta.get("user_id") != user.pk:
-        return None
-    if time.time() - meta.get("created", 0) > TOKEN_MAX_AGE_SECONDS:
-        return None
-    if hr_import.file_sha256(content) != meta.get("sha256"):
-        return None
-    return meta, content
-
-
-def discard_upload(token):
-    for path in _paths(token):
-        path.unlink(missing_ok=True)
+__all__ = ["import_apply", "import_check", "import_dir", "import_upload"]
 
 
 class ImportForm(forms.Form):
@@ -148,6 +90,12 @@ class ImportForm(forms.Form):
         name = upload.name.lower()
         if not name.endswith((".csv", ".txt", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        content = upload.read()
+        upload.seek(0)
+        try:
+            check_bounds(content, upload.name)
+        except SpreadsheetError as error:
+            raise forms.ValidationError(str(error)) from error
         return upload
 
 
@@ -195,6 +143,15 @@ def import_upload(request):
             raise PermissionDenied
         upload = form.cleaned_data["file"]
         content = upload.read()
+        if unpacked_size(content, upload.name) > settings.HR_IMPORT_WORKER_ABOVE_BYTES:
+            token = store_upload(request.user, kind, mode, upload.name, content)
+            enqueue_on_commit(
+                "organisation.check_hr_import",
+                token,
+                request.user.pk,
+                translation.get_language(),
+            )
+            return redirect("hr_import_check", token=token)
         plan = hr_import.plan_import(request.user, kind, content, upload.name, mode)
         token = store_upload(request.user, kind, mode, upload.name, content)
         return _render_plan(request, plan, token)
@@ -203,6 +160,45 @@ def import_upload(request):
         "organisation/admin/import_upload.html",
         {"form": form},
         status=400 if form.errors else 200,
+    )
+
+
+def import_check(request, token):
+    """The dry run a worker makes of a large file: "checking your file…"
+    until it is there (`?status` answers whether it is, for the page's
+    script), then the dry run page."""
+    _require_any_import_permission(request.user)
+    stored = load_upload(request.user, token)
+    if stored is None:
+        messages.error(
+            request,
+            _(
+                "This dry run cannot be shown: it has expired, was already "
+                "applied, or was not made by you. Upload the file again."
+            ),
+        )
+        return redirect("hr_import")
+    meta, _content = stored
+    if not hr_import.can_import(request.user, meta["kind"]):
+        raise PermissionDenied
+    plan = load_plan(token)
+    if "status" in request.GET:
+        response = JsonResponse({"ready": plan is not None})
+        response["Cache-Control"] = "no-store"
+        return response
+    if plan is not None:
+        return _render_plan(request, plan, token)
+    if upload_age_seconds(meta) > CHECK_GIVES_UP_SECONDS:
+        discard_upload(token)
+        messages.error(
+            request,
+            _("Checking the file did not finish. Upload the file again."),
+        )
+        return redirect("hr_import")
+    return render(
+        request,
+        "organisation/admin/import_checking.html",
+        {"filename": meta["filename"], "token": token},
     )
 
 

@@ -9,13 +9,18 @@ A person's scope on a day is
   manager they are), wherever those sit in the organisation.
 
 Every people list, report, export, team page, remind-now and download asks
-`scope_of(user)`. A unit is in scope only through the units: a direct report
-in another unit is in the manager's people lists and person pages, but that
-unit's own report page is not (it holds other people too).
+`scope_of(user)`, and so does every admin tool (certificates, accommodations,
+completions recorded elsewhere, delegations, goals, the audit log and the
+delivery logs: through `core.admin`, which the apps below this one reach by
+the `SCOPE_OF_USER` hook registered in `organisation.wagtail_hooks`). A unit
+is in scope only through the units: a direct report in another unit is in
+the manager's people lists and person pages, but that unit's own report page
+is not (it holds other people too).
 """
 
 from dataclasses import dataclass, replace
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -80,6 +85,19 @@ class Scope:
             return in_units | Q(**{f"{prefix}line_manager_id": self.reports_of})
         return in_units
 
+    def user_q(self, prefix=""):
+        """A Q for rows whose user is in scope; `prefix` leads from the
+        queried model to a user ("" on the user model itself, "recipient__"
+        on a notification). A user without a staff profile is in the city's
+        scope only."""
+        return self.person_q(f"{prefix}staff_profile__")
+
+    def users(self):
+        """The users in scope (inactive ones included)."""
+        if self.is_empty:
+            return get_user_model().objects.none()
+        return get_user_model().objects.filter(self.user_q())
+
     def people(self):
         """The staff profiles in scope (leavers included: filter `.active()`)."""
         if self.is_empty:
@@ -124,8 +142,10 @@ NOBODY = Scope(unit_paths=())
 CITY = Scope(unit_paths=None)
 
 
-def scope_of(user, day=None) -> Scope:
-    """The scope of `user` on `day` (today by default)."""
+def scope_of(user, day=None, *, delegated=True) -> Scope:
+    """The scope of `user` on `day` (today by default). `delegated=False`
+    leaves out the units delegated to them: what is theirs to delegate on (a
+    unit lent to a deputy is not the deputy's to lend further)."""
     if not user.is_authenticated or not user.is_active:
         return NOBODY
     if user.is_superuser:
@@ -150,9 +170,10 @@ def scope_of(user, day=None) -> Scope:
             f"UNION ALL SELECT 'unit', NULL, u.path FROM {delegations} d "
             f"JOIN {units} u ON u.id = d.unit_id "
             "WHERE d.delegate_id = %s AND d.valid_from <= %s AND d.valid_until >= %s "
+            "AND %s "
             "UNION ALL SELECT 'reports', NULL, NULL WHERE EXISTS ("
             f"SELECT 1 FROM {profiles} r WHERE r.line_manager_id = %s)",
-            [user.pk, user.pk, True, user.pk, day, day, user.pk],
+            [user.pk, user.pk, True, user.pk, day, day, bool(delegated), user.pk],
         )
         rows = cursor.fetchall()
     role, coordinated = next(

@@ -1,9 +1,10 @@
-"""Background work of the organisation: invitations. Each task takes ids and
-calls one function; each is safe to run twice (the Notification key)."""
+"""Background work of the organisation: invitations, and the dry run of a
+large HR file. Each task takes ids and calls one function; each is safe to
+run twice (the Notification key; a dry run reads only, and is stored once)."""
 
 from celery import shared_task
 
-from . import invitations
+from . import hr_import, invitations
 
 SENDING = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
@@ -29,3 +30,9 @@ def send_invitation(user_id):
 def sweep_invitations():
     """Beat: invitations of the last week that never went out."""
     return invitations.sweep_invitations()
+
+
+@shared_task(name="organisation.check_hr_import", ignore_result=True)
+def check_hr_import(token, user_id, language):
+    """The dry run of an uploaded HR file too large to check in the request."""
+    hr_import.check_stored_upload(token, user_id, language)

@@ -4,12 +4,13 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
-from core.admin import ReadOnlyPermissionPolicy
+from core.admin import SCOPE_OF_USER, ReadOnlyPermissionPolicy
 
 from . import hr_import
 from .admin_views import AuditEventViewSet, UnitDelegationViewSet
-from .import_views import import_apply, import_upload
+from .import_views import import_apply, import_check, import_upload
 from .models import AuditEvent
+from .scope import scope_of
 
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
 
@@ -29,6 +30,7 @@ def register_hr_import_urls():
     return [
         path("hr-import/", import_upload, name="hr_import"),
         path("hr-import/apply/", import_apply, name="hr_import_apply"),
+        path("hr-import/check/<str:token>/", import_check, name="hr_import_check"),
     ]
 
 
@@ -42,3 +44,8 @@ def register_hr_import_menu_item():
     return HrImportMenuItem(
         _("HR import"), reverse("hr_import"), icon_name="upload", order=320
     )
+
+
+# The scope every admin tool asks (core.admin), those of the apps below this
+# one too: the same answer as the reports get.
+hooks.register(SCOPE_OF_USER, scope_of)

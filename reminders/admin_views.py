@@ -1,19 +1,23 @@
-"""The reminders sent, in the Wagtail admin, read only."""
+"""The reminders sent, in the Wagtail admin, read only, scoped like the
+reports: a person sees the reminders about the training of the people in
+their scope (central HR the city's)."""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.viewsets.model import ModelViewSet
 
 import core.converters  # noqa: F401  (registers <id:...>)
+from core.admin import ScopedModelViewSet
 
 from .models import NotificationItem
 
 
-class NotificationItemViewSet(ModelViewSet):
+class NotificationItemViewSet(ScopedModelViewSet):
     """Was this person told about this course, and when? One row per reminder."""
 
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
 
     model = NotificationItem
+    person_path = "person"
+    list_select_related = ["person", "notification"]
     icon = "list-ul"
     menu_label = _("Reminders sent")
     add_to_admin_menu = True

@@ -12,9 +12,16 @@ from django.utils import timezone
 from wagtail.users.models import UserProfile
 
 from assignments.models import Assignment
+from cms.roles import ensure_hr_admin_group, ensure_hr_author_group
 from learners import actions
-from organisation.models import OrgUnit
-from tests.factories import correct_answers, make_course, make_staff, make_unit
+from organisation.models import OrgUnit, StaffProfile
+from tests.factories import (
+    UserFactory,
+    correct_answers,
+    make_course,
+    make_staff,
+    make_unit,
+)
 
 # --- Forms ---------------------------------------------------------------------
 
@@ -137,3 +144,46 @@ def add_people(org, unit, count, prefix, state="open", overdue=False):
                 completed_at=timezone.now() if state == "completed" else None,
             )
     return people
+
+
+# --- Two administrations, for the admin tools' scope -----------------------------
+
+
+def make_two_administrations():
+    """A city with administrations A (unit A1 below it) and B; a person in
+    A1 (Alma Ahlström) and in B (Bertil Bergqvist); a local coordinator of
+    each and central HR, all three HR administrators with the admin in
+    English; and an HR author (no HR administrator's permissions)."""
+    city = make_unit("STAD", name="Staden")
+    a = make_unit("FA", name="Förvaltning Alfa", parent=OrgUnit.objects.get(pk=city.pk))
+    a1 = make_unit("FA1", name="Enhet Alfa ett", parent=OrgUnit.objects.get(pk=a.pk))
+    b = make_unit("FB", name="Förvaltning Beta", parent=OrgUnit.objects.get(pk=city.pk))
+
+    def person(username, unit, first, last):
+        user = make_staff(username, unit=unit)
+        user.first_name, user.last_name = first, last
+        user.save(update_fields=["first_name", "last_name"])
+        return user
+
+    def hr_admin(username, **profile):
+        user = UserFactory(username=username)
+        user.groups.add(ensure_hr_admin_group())
+        StaffProfile.objects.create(
+            user=user, employee_number=f"E-{username}", **profile
+        )
+        return in_english(user)
+
+    author = in_english(UserFactory(username="author"))
+    author.groups.add(ensure_hr_author_group())
+    return {
+        "city": city,
+        "a": OrgUnit.objects.get(pk=a.pk),
+        "a1": OrgUnit.objects.get(pk=a1.pk),
+        "b": OrgUnit.objects.get(pk=b.pk),
+        "alma": person("alma", a1, "Alma", "Ahlström"),
+        "bertil": person("bertil", b, "Bertil", "Bergqvist"),
+        "coord_a": hr_admin("coord-a", hr_role="coordinator", coordinator_of=a, unit=a),
+        "coord_b": hr_admin("coord-b", hr_role="coordinator", coordinator_of=b, unit=b),
+        "central": hr_admin("central", hr_role="central"),
+        "author": author,
+    }

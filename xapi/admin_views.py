@@ -32,6 +32,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 
 import core.converters  # noqa: F401  (registers <id:...>)
+from core.admin import sees_city
 
 from . import outbox
 from .forms import (
@@ -51,17 +52,32 @@ State = StatementDelivery.State
 # --- Who may see and act ----------------------------------------------------------
 
 
+# The outbox holds every learner's statements and the LRSs' credentials: the
+# whole city at once, which no unit's scope can narrow (a statement names its
+# learner only by an opaque id). So every xAPI page needs both the permission
+# and the city's scope (central HR, superusers): a local coordinator given the
+# permission by mistake still gets nothing.
+
+
 def can_view_outbox(user):
-    return user.is_authenticated and (
-        user.has_perm("xapi.view_statementdelivery")
-        or user.has_perm("xapi.change_lrsdestination")
+    return (
+        user.is_authenticated
+        and (
+            user.has_perm("xapi.view_statementdelivery")
+            or user.has_perm("xapi.change_lrsdestination")
+        )
+        and sees_city(user)
     )
 
 
 def can_requeue(user):
-    return user.is_authenticated and (
-        user.has_perm("xapi.change_statementdelivery")
-        or user.has_perm("xapi.change_lrsdestination")
+    return (
+        user.is_authenticated
+        and (
+            user.has_perm("xapi.change_statementdelivery")
+            or user.has_perm("xapi.change_lrsdestination")
+        )
+        and sees_city(user)
     )
 
 

@@ -2,10 +2,16 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
 
 import core.converters  # noqa: F401  (registers <id:...>)
+from core.admin import CityPermissionPolicy
 
 from . import admin_views
+from .models import LrsDestination
+
+# The LRSs and their credentials are the city's: permission and city scope.
+register_permission_policy(LrsDestination, CityPermissionPolicy(LrsDestination))
 
 
 @hooks.register("register_admin_viewset")

@@ -317,6 +317,20 @@ REPORT_EXPORT_DIRECT_MAX_ROWS = {
 }
 REPORT_EXPORT_KEEP_HOURS = int(os.environ.get("REPORT_EXPORT_KEEP_HOURS", "24"))
 
+# Spreadsheet files from outside (the HR import, past completions) are read
+# within these bounds (core.spreadsheet_files): an XLSX's members unpacked
+# together (40,000 staff are 22 MB), and the rows and columns of any file.
+IMPORT_MAX_UNPACKED_BYTES = int(
+    os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024))
+)
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "60"))
+# An HR file larger than this (unpacked) is checked by a worker, not in the
+# request: about 15,000 staff rows of CSV, 3,500 of XLSX.
+HR_IMPORT_WORKER_ABOVE_BYTES = int(
+    os.environ.get("HR_IMPORT_WORKER_ABOVE_BYTES", str(2 * 1024 * 1024))
+)
+
 # --- Wagtail ---------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Kompetens"
 WAGTAILADMIN_BASE_URL = SITE_URL

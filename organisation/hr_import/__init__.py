@@ -18,13 +18,16 @@ apply changes no row (it only writes its own audit record).
 - here: the actions (`plan_import`, `apply_import`) and who may use them.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..models import AuditEvent, OrgUnit
 from ..signals import organisation_changed
+from .access import import_scope, refusal_outside_scope
 from .files import ImportFileError, Table, file_sha256, read_table
 from .plans import (
     FULL,
@@ -39,8 +42,9 @@ from .plans import (
     Problem,
     import_lock,
 )
-from .staff import STAFF_COLUMNS, apply_staff, plan_staff
-from .units import UNIT_COLUMNS, apply_units, plan_units
+from .staff import STAFF_COLUMNS, STAFF_REQUIRED, apply_staff, plan_staff
+from .units import UNIT_COLUMNS, UNIT_REQUIRED, apply_units, plan_units
+from .uploads import load_plan, load_upload, store_plan
 
 __all__ = [
     "FULL",
@@ -59,6 +63,7 @@ __all__ = [
     "Table",
     "apply_import",
     "can_import",
+    "check_stored_upload",
     "file_sha256",
     "import_lock",
     "plan_import",
@@ -67,6 +72,7 @@ __all__ = [
 
 
 PLANNERS = {UNITS: plan_units, STAFF: plan_staff}
+COLUMNS = {UNITS: (UNIT_COLUMNS, UNIT_REQUIRED), STAFF: (STAFF_COLUMNS, STAFF_REQUIRED)}
 APPLIERS = {UNITS: apply_units, STAFF: apply_staff}
 AUDIT_ACTIONS = {
     UNITS: AuditEvent.Action.IMPORT_UNITS,
@@ -94,10 +100,22 @@ def _check(actor, kind, mode):
         raise PermissionDenied
 
 
+def _plan(actor, kind, content, filename, mode, today):
+    """The plan, or, if the file reaches outside what `actor` may import
+    (`access`), a plan of those rows only."""
+    columns, required = COLUMNS[kind]
+    refused = refusal_outside_scope(
+        import_scope(actor), kind, content, filename, mode, columns, required
+    )
+    if refused is not None:
+        return refused
+    return PLANNERS[kind](content, filename, mode, today=today)
+
+
 def plan_import(actor, kind, content, filename, mode, today=None):
     """The dry run: reads only, writes nothing."""
     _check(actor, kind, mode)
-    return PLANNERS[kind](content, filename, mode, today=today)
+    return _plan(actor, kind, content, filename, mode, today)
 
 
 def apply_import(
@@ -110,7 +128,7 @@ def apply_import(
     _check(actor, kind, mode)
     with transaction.atomic():
         import_lock()
-        plan = PLANNERS[kind](content, filename, mode, today=today)
+        plan = _plan(actor, kind, content, filename, mode, today)
         if plan.errors:
             raise ImportRefused(
                 ngettext(
@@ -156,3 +174,22 @@ def apply_import(
             # assignments are re-evaluated).
             organisation_changed.send(sender=OrgUnit, kind=kind)
     return plan
+
+
+def check_stored_upload(token, user_id, language):
+    """The dry run of a stored upload, made by a worker and stored beside it
+    (`uploads.store_plan`) in the uploader's language. Reads only; safe to
+    run twice (a plan already stored is kept; an upload gone, expired or not
+    the user's is left alone)."""
+    if load_plan(token) is not None:
+        return
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    stored = load_upload(user, token)
+    if stored is None:
+        return
+    meta, content = stored
+    with translation.override(language):
+        plan = plan_import(user, meta["kind"], content, meta["filename"], meta["mode"])
+    store_plan(token, plan)

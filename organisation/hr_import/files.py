@@ -1,17 +1,18 @@
 """Reading an HR file: CSV as Swedish spreadsheet programs write it (any of
 UTF-8, UTF-8 with BOM, Windows-1252; comma or semicolon) or XLSX, into rows
-of canonical columns. Reads only."""
+of canonical columns. Reads only; the file itself is read, within bounds, by
+`core.spreadsheet_files`."""
 
-import csv
 import datetime
 import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from core.spreadsheet_files import SpreadsheetError, read_rows
 
 DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
@@ -38,80 +39,13 @@ def _normalise_header(text):
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def _cell_text(value):
-    """A cell as text; real dates from XLSX stay dates."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _decode(content):
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(
-            _("The file is neither UTF-8 nor Windows-1252 text. Save it as CSV again.")
-        ) from error
-
-
-def _is_xlsx(content, filename):
-    return content[:4] == b"PK\x03\x04" or (filename or "").lower().endswith(".xlsx")
-
-
 def _raw_rows(content, filename):
-    """Rows of cells from CSV or XLSX, the header first."""
-    if _is_xlsx(content, filename):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(
-                io.BytesIO(content), read_only=True, data_only=True
-            )
-            try:
-                sheet = workbook.worksheets[0]
-                return [
-                    [_cell_text(value) for value in row]
-                    for row in sheet.iter_rows(values_only=True)
-                ]
-            finally:
-                workbook.close()
-        # A damaged workbook fails in many ways inside openpyxl, zipfile and
-        # the XML parser; each means the same to HR: not a readable XLSX.
-        except Exception as error:
-            raise ImportFileError(
-                _("The file could not be read as an Excel (XLSX) workbook.")
-            ) from error
-    text = _decode(content)
-    if "\x00" in text:
-        raise ImportFileError(
-            _(
-                "The file holds NUL characters (perhaps it is UTF-16). Save it "
-                "as CSV in UTF-8 or Windows-1252."
-            )
-        )
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    if first_line.count(delimiter) == 0:
-        delimiter = ";"
+    """Rows of cells from CSV or XLSX, the header first, read within the
+    limits on size, rows and columns (`core.spreadsheet_files`)."""
     try:
-        return [
-            [cell.strip() for cell in row]
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        ]
-    except csv.Error as error:
-        raise ImportFileError(
-            _("The file is not valid CSV: %(error)s") % {"error": error}
-        ) from error
+        return read_rows(content, filename)
+    except SpreadsheetError as error:
+        raise ImportFileError(str(error)) from error
 
 
 def read_table(content, filename, columns, required):

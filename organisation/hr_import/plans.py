@@ -251,3 +251,48 @@ def note_ignored(plan, table):
             _("These columns are not used and were ignored: %(columns)s.")
             % {"columns": ", ".join(table.ignored_columns)},
         )
+
+
+_LISTS = ("created", "changed", "moved", "deactivated", "reactivated")
+_FIELDS = (
+    "kind",
+    "mode",
+    "filename",
+    "sha256",
+    "rows",
+    "active_before",
+    "needs_confirmation",
+)
+
+
+def plan_to_dict(plan):
+    """What a dry run shows, as JSON can hold it (a worker's dry run is shown
+    by the web); not what apply writes: an apply always plans anew."""
+    data = {name: getattr(plan, name) for name in _FIELDS}
+    for name in _LISTS:
+        data[name] = [
+            [entry.row, entry.key, entry.name, [list(c) for c in entry.changes]]
+            for entry in getattr(plan, name)
+        ]
+    for name in ("errors", "warnings"):
+        data[name] = [
+            [problem.row, problem.key, problem.message]
+            for problem in getattr(plan, name)
+        ]
+    return data
+
+
+def plan_from_dict(data):
+    plan = Plan(**{name: data[name] for name in _FIELDS})
+    for name in _LISTS:
+        setattr(
+            plan,
+            name,
+            [
+                Entry(row, key, entry_name, [tuple(c) for c in changes])
+                for row, key, entry_name, changes in data[name]
+            ],
+        )
+    for name in ("errors", "warnings"):
+        setattr(plan, name, [Problem(*problem) for problem in data[name]])
+    return plan

@@ -8,6 +8,7 @@ from django.urls import reverse
 from cms.roles import ensure_hr_author_group
 from learners import actions
 from learners.models import Certificate, Enrolment, QuizAccommodation
+from organisation.models import StaffProfile
 from tests.factories import QuizPageFactory, UserFactory, correct_answers, publish
 from tests.helpers import complete_course, querydict
 
@@ -21,8 +22,11 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def hr(catalogue):
+    """An HR author who is central HR: the permission says what, the HR role
+    whom (the city)."""
     user = UserFactory(username="helena")
     user.groups.add(ensure_hr_author_group())
+    StaffProfile.objects.create(user=user, employee_number="E-hr", hr_role="central")
     return user
 
 

@@ -16,6 +16,7 @@ from cms.roles import ensure_hr_author_group
 from learners import actions
 from learners.models import Certificate, Enrolment
 from learners.tasks import render_certificate_pdf, sweep_certificate_pdfs
+from organisation.models import StaffProfile
 from tests.factories import QuizPageFactory, UserFactory, correct_answers, publish
 from tests.helpers import complete_course, querydict
 
@@ -252,6 +253,7 @@ def test_revoking_an_already_revoked_certificate_says_so(client, learner, course
     complete_course(learner, course)
     hr = UserFactory()
     hr.groups.add(ensure_hr_author_group())
+    StaffProfile.objects.create(user=hr, employee_number="E-hr", hr_role="central")
     certificate = Certificate.objects.get()
     actions.revoke_certificate(hr, certificate, "Fusk")
     client.force_login(hr)

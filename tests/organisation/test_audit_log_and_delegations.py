@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from cms.roles import ensure_hr_admin_group, ensure_hr_author_group
-from organisation.models import AuditEvent, UnitDelegation
+from organisation.models import AuditEvent, StaffProfile, UnitDelegation
 from organisation.scope import scope_of
 from tests.factories import UserFactory, make_unit
 
@@ -16,8 +16,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def hr_admin(db):
+    """Central HR: the permission says what, the HR role whom (the city)."""
     user = UserFactory(username="hr-admin")
     user.groups.add(ensure_hr_admin_group())
+    StaffProfile.objects.create(user=user, employee_number="E-hr", hr_role="central")
     return user
 
 

@@ -468,6 +468,7 @@ def test_hr_looks_up_whether_and_when_a_person_was_told(client, course, unit, ru
         sweep_reminders()
     hr = UserFactory(username="hr-admin")
     hr.groups.add(ensure_hr_admin_group())
+    StaffProfile.objects.create(user=hr, employee_number="E-hr", hr_role="central")
     client.force_login(hr)
     page = client.get(reverse("reminders_sent:index"), {"q": "E-told"})
     html = page.content.decode()

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cms.roles import ensure_hr_author_group
+from organisation.models import StaffProfile
 from tests.factories import UserFactory
 from tests.helpers import in_english
 from xapi import outbox
@@ -42,13 +43,17 @@ def flushes(monkeypatch):
     return scheduled
 
 
-def _admin_user(username, *codenames, superuser=False):
+def _admin_user(username, *codenames, superuser=False, hr_role="central"):
+    """The xAPI admin is the city's: the permission and central HR's role."""
     user = UserFactory(username=username, is_superuser=superuser)
     user.user_permissions.add(
         *Permission.objects.filter(
             content_type__app_label__in=["wagtailadmin", "xapi"],
             codename__in=["access_admin", *codenames],
         )
+    )
+    StaffProfile.objects.create(
+        user=user, employee_number=f"E-{username}", hr_role=hr_role
     )
     return in_english(user)
 

@@ -1,0 +1,118 @@
+"""The uploaded HR files kept between the dry run and the apply, and the
+dry runs a worker made of them. Private files (never in the session, never
+under MEDIA_ROOT), each under a random token that belongs to the person who
+uploaded it, for at most 24 hours. Writing them twice is safe: a token names
+one upload, and its plan is written whole (to a temporary file, then
+renamed)."""
+
+import json
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+from .files import file_sha256
+from .plans import plan_from_dict, plan_to_dict
+
+TOKEN_MAX_AGE_SECONDS = 24 * 3600
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+def import_dir():
+    """Private storage for uploaded files: outside MEDIA_ROOT, which a web
+    server may serve. Overridable with the HR_IMPORT_DIR setting."""
+    configured = getattr(settings, "HR_IMPORT_DIR", None)
+    return Path(configured or Path(settings.VAR_DIR) / "hr-imports")
+
+
+def _paths(token):
+    base = import_dir()
+    return base / f"{token}.data", base / f"{token}.json"
+
+
+def _plan_path(token):
+    return import_dir() / f"{token}.plan.json"
+
+
+def _remove_expired():
+    base = import_dir()
+    if not base.is_dir():
+        return
+    limit = time.time() - TOKEN_MAX_AGE_SECONDS
+    for path in base.iterdir():
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            continue  # another process removed it first
+
+
+def store_upload(user, kind, mode, filename, content):
+    _remove_expired()
+    base = import_dir()
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_urlsafe(32)
+    data_path, meta_path = _paths(token)
+    data_path.write_bytes(content)
+    meta_path.write_text(
+        json.dumps(
+            {
+                "user_id": user.pk,
+                "kind": kind,
+                "mode": mode,
+                "filename": filename,
+                "sha256": file_sha256(content),
+                "created": time.time(),
+            }
+        )
+    )
+    return token
+
+
+def load_upload(user, token):
+    """The stored upload for `token`, if it is this user's and still fresh;
+    otherwise None (an expired, unknown and another person's token look the
+    same)."""
+    if not token or not TOKEN_RE.match(token):
+        return None
+    data_path, meta_path = _paths(token)
+    try:
+        meta = json.loads(meta_path.read_text())
+        content = data_path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if meta.get("user_id") != user.pk:
+        return None
+    if time.time() - meta.get("created", 0) > TOKEN_MAX_AGE_SECONDS:
+        return None
+    if file_sha256(content) != meta.get("sha256"):
+        return None
+    return meta, content
+
+
+def discard_upload(token):
+    for path in (*_paths(token), _plan_path(token)):
+        path.unlink(missing_ok=True)
+
+
+def upload_age_seconds(meta):
+    return time.time() - meta.get("created", 0)
+
+
+def store_plan(token, plan):
+    """The dry run of the upload `token`, as a worker made it."""
+    path = _plan_path(token)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(plan_to_dict(plan)))
+    os.replace(partial, path)
+
+
+def load_plan(token):
+    """The stored dry run of `token`, or None while there is none."""
+    try:
+        return plan_from_dict(json.loads(_plan_path(token).read_text()))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
