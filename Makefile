@@ -14,7 +14,7 @@ RALPH_LOCK := requirements/ralph.txt
 RALPH_STAMP := $(RALPH_VENV)/.installed
 PORT ?= 8000
 
-.PHONY: venv install system-deps ralph demo serve test test-fast lint format migrations-check messages check-translations bench clean
+.PHONY: venv install system-deps ralph node demo serve test test-fast lint format migrations-check messages check-translations bench clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -38,6 +38,16 @@ $(RALPH_STAMP): $(RALPH_LOCK) | $(RALPH_PY)
 
 ralph: $(RALPH_STAMP)
 
+# The OpenID provider of the sign-in tests (npm oidc-provider, package.json):
+# `npm ci` only when package-lock.json is newer than the last install.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package-lock.json package.json
+	@command -v npm >/dev/null || { echo "npm is needed for the sign-in tests (make system-deps installs it)."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node: $(NODE_STAMP)
+
 # Debian packages the tests need: Chromium for the browser tests, gettext for
 # the translations. Installed only if missing.
 system-deps:
@@ -47,7 +57,7 @@ demo: install
 	bash scripts/system-deps.sh demo
 	bash scripts/demo.sh $(PORT)
 
-test: install system-deps ralph
+test: install system-deps ralph node
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -9,3 +9,8 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = _("Sign-in")
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -104,6 +104,9 @@ HR_ADMIN_PERMISSIONS = [
     ("learners", "record_completion"),
     # The audit log, read only.
     ("organisation", "view_auditevent"),
+    # Sign-in lockouts (django-axes' failed attempts): see them and lift one.
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
     ("learners", "revoke_certificate"),
     ("learners", "add_quizaccommodation"),
     ("learners", "change_quizaccommodation"),

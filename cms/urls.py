@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts.sign_in_views import SignInView, sign_out
 from assignments.views import calendar_feed
 from learners.certificate_views import verify_certificate
 
@@ -14,18 +15,15 @@ from .views import keep_alive, ping, signed_out
 
 urlpatterns = [
     path("ping/", ping, name="ping"),
+    # The admin's "Log out" (a POST to Wagtail's wagtailadmin_logout path)
+    # ends the provider's session too, as ours does.
+    path("admin/logout/", sign_out, {"home": "wagtailadmin_login"}),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="cms/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", SignInView.as_view(), name="login"),
+    path("logout/", sign_out, name="logout"),
     path("utloggad/", signed_out, name="signed_out"),
     path("session/aktiv/", keep_alive, name="keep_alive"),
     path("konto/", include("accounts.urls")),

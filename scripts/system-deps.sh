@@ -2,6 +2,7 @@
 # Debian packages the test suite needs, installed only when missing:
 #   chromium  - the browser the Playwright tests drive (no browser download)
 #   gettext   - msgfmt, to compile translations after `make messages`
+#   nodejs, npm - the OpenID provider of the sign-in tests (npm oidc-provider)
 #   libpango-1.0-0, libpangoft2-1.0-0 - WeasyPrint's text layout (certificate PDFs)
 #   fonts-dejavu-core - a font with å, ä, ö for the certificates
 #   wrk       - the load generator of `make bench` (with `system-deps.sh bench`)
@@ -14,6 +15,9 @@ fi
 if [ "${1:-}" != "demo" ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+    # The OpenID provider of the sign-in tests runs on Node.js.
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
 fi
 for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -9,6 +9,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from core import ratelimit
+from core.addresses import client_address
 from courses.models import CourseIndexPage
 
 from ..forms import AccessibilityReportForm
@@ -94,7 +95,7 @@ class AccessibilityStatementPage(Page):
 def _may_report(request):
     """The public form is open to anyone: a few reports a minute from one
     address, so a script cannot fill the table HR reads."""
-    address = request.META.get("REMOTE_ADDR") or "unknown"
+    address = client_address(request) or "unknown"
     return ratelimit.take(
         f"accessibility-report:{address}", settings.ACCESSIBILITY_REPORTS_PER_MINUTE
     )

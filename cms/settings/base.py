@@ -8,9 +8,16 @@ need no server).
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from csp.constants import UNSAFE_HASHES as CSP_UNSAFE_HASHES
+from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -31,6 +38,12 @@ def env_list(name, default=""):
         for item in os.environ.get(name, default).split(",")
         if item.strip()
     ]
+
+
+def url_origin(url):
+    """`https://idp.example.se/realms/x` -> `https://idp.example.se` ("" if none)."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -72,10 +85,17 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Throttling of wrong passwords, and the second factor (accounts).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (chosen by path) and Permissions-Policy.
+    "cms.security_headers.ContentSecurityPolicyMiddleware",
+    "cms.security_headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +106,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # request.user.is_verified(), then the second factor asked of those who
+    # need it before any other page (accounts.middleware).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -138,11 +164,64 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
-# Django's own login for now; single sign-on will add a backend here, nothing else.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# First the throttle (django-axes): a locked-out account or address gets no
+# further (accounts.throttling); then the local passwords; then single
+# sign-on with the city's account (its dotted path is kept in sessions).
+AUTHENTICATION_BACKENDS = [
+    "accounts.throttling.PasswordAttemptBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.oidc.CityOIDCBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "learners:my_learning"
 LOGOUT_REDIRECT_URL = "/"
+
+# --- Single sign-on: the city's identity provider over OpenID Connect -------
+# (accounts.oidc, docs/sign-in.md). Off while OIDC_ISSUER is empty (the demo).
+# The endpoints come from the issuer's discovery document, fetched at first
+# use and cached; an OIDC_OP_*_ENDPOINT setting would override one.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+# The claim that carries the employee number (the HR system's, as in the HR
+# import). Entra ID sends none by default: map employeeId or an extension
+# attribute to an optional claim and name it here.
+OIDC_EMPLOYEE_NUMBER_CLAIM = os.environ.get(
+    "OIDC_EMPLOYEE_NUMBER_CLAIM", "employee_number"
+)
+# Match by email when no staff profile has the employee number (off: a
+# mistyped address in one system must not give someone another's record).
+OIDC_MATCH_EMAIL_FALLBACK = env_bool("OIDC_MATCH_EMAIL_FALLBACK", False)
+# Create an account for a person the HR import has not sent yet (off: an
+# unknown person is refused).
+OIDC_CREATE_UNKNOWN = env_bool("OIDC_CREATE_UNKNOWN", False)
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_CLOCK_SKEW_SECONDS = int(os.environ.get("OIDC_CLOCK_SKEW_SECONDS", "60"))
+OIDC_DISCOVERY_CACHE_SECONDS = int(
+    os.environ.get("OIDC_DISCOVERY_CACHE_SECONDS", "3600")
+)
+# What mozilla-django-oidc itself reads: the code flow with PKCE (S256) and a
+# nonce; the ID token kept in the session as the hint for RP-initiated logout.
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+
+
+# Who may sign in with a local password: "all" (the demo, development,
+# tests) or "break-glass" (production's default: superusers only; everyone
+# else is sent to the city's account, with one answer for every refusal).
+def local_login_mode(default):
+    mode = os.environ.get("LOCAL_LOGIN", default).strip()
+    if mode not in ("all", "break-glass"):
+        raise ImproperlyConfigured('LOCAL_LOGIN must be "all" or "break-glass".')
+    return mode
+
+
+LOCAL_LOGIN = local_login_mode("all")
+# The Wagtail admin's login form keeps to LOCAL_LOGIN too.
+WAGTAILADMIN_USER_LOGIN_FORM = "accounts.sign_in_forms.AdminSignInForm"
 # Sessions live in the database (revocable at once on the server): they end
 # after SESSION_IDLE_MINUTES without a request and SESSION_ABSOLUTE_HOURS
 # after logging in, whatever the activity (cms.middleware).
@@ -159,6 +238,45 @@ SESSION_KEEPALIVE_SECONDS = int(os.environ.get("SESSION_KEEPALIVE_SECONDS", "300
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Invitation and set-password links expire after this many seconds (7 days).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 7 * 24 * 3600))
+
+# --- Local passwords: throttling and the second factor (accounts) ----------
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username (known or not),
+# the next attempt is refused, even with the right password, until
+# LOGIN_COOLOFF_MINUTES after the last counted failure (or until HR lifts it).
+# One address gets LOGIN_FAILURE_LIMIT_PER_ADDRESS: the city's staff come
+# from a few NAT addresses, and 5 would lock out a whole office.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(
+    os.environ.get("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "100")
+)
+LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15"))
+# How many proxies of ours put the client's address in X-Forwarded-For; 0:
+# the header is ignored (anyone can send it) and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_HANDLER = "accounts.throttling.CityAxesHandler"
+AXES_FAILURE_LIMIT = "accounts.throttling.failure_limit"
+AXES_COOLOFF_TIME = "accounts.throttling.cool_off"
+AXES_USERNAME_CALLABLE = "accounts.throttling.username_of"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout_views.locked_out"
+# Attempts during a lockout do not prolong it: it ends when the page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A right password clears that account's failures (accounts.throttling).
+AXES_RESET_ON_SUCCESS = False
+# Sign-ins are in our audit log (AuditEvent); no second log, no Django admin.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# Superusers and HR administrators (and anyone with an HR role on their staff
+# profile) who sign in with a password give a TOTP code too; those who signed
+# in with the city's account are exempt. Off for the demo; on in production.
+REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", False)
+TWO_FACTOR_GROUPS = ["HR-administratörer"]
+OTP_TOTP_ISSUER = "Kompetens"
+# After wrong codes in a row the next try waits 1, 2, 4, 8 ... seconds
+# (django-otp); a right code starts again from nothing.
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # Swedish first, English second.
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "sv")
@@ -333,6 +451,12 @@ HR_IMPORT_WORKER_ABOVE_BYTES = int(
 
 # --- Wagtail ---------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Kompetens"
+# No Gravatar: the admin would send a hash of every editor's email address
+# to a third party (and the policy would block the image anyway).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# No call from editors' browsers to releases.wagtail.org on the dashboard:
+# upgrades come through the lock file (and the policy would block it).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "vtt", "xlsx"]
@@ -348,10 +472,104 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 
+# --- Security headers (cms.security_headers; README "Security") -------------
+# On every response, in every environment (the browser tests check the policy
+# the learners get). The policy for /admin/ is below it.
+# SCORM packages are served from an origin of their own (with their own
+# policy); it may frame our player pages. Empty: only our own origin may.
+SCORM_CONTENT_ORIGIN = url_origin(os.environ.get("SCORM_CONTENT_ORIGIN", ""))
+# Signing out of single sign-on is a form post (the header's button) that
+# redirects to the provider's end-session endpoint, and browsers apply
+# form-action to that redirect: the provider's origin must be allowed.
+_OIDC_ORIGIN = url_origin(OIDC_ISSUER)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        # Our scripts are files; an inline script must carry the request's
+        # nonce (`{{ request.csp_nonce }}`): no 'unsafe-inline'.
+        "script-src": [CSP_SELF, CSP_NONCE],
+        # No inline styles either: our templates use classes only (the emails
+        # keep their style attributes, which no browser policy governs).
+        "style-src": [CSP_SELF],
+        # Images are ours (the certificate's QR code is drawn inside the PDF,
+        # never as an image of a page).
+        "img-src": [CSP_SELF],
+        # Lesson video is self-hosted.
+        "media-src": [CSP_SELF],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "frame-src": [CSP_SELF],
+        "frame-ancestors": [CSP_SELF, *filter(None, [SCORM_CONTENT_ORIGIN])],
+        "form-action": [CSP_SELF, *filter(None, [_OIDC_ORIGIN])],
+        # No page of ours sets a <base> (ASVS 5.0 V3.4.3 asks for 'none').
+        "base-uri": [CSP_NONE],
+        "object-src": [CSP_NONE],
+    },
+}
+# The Wagtail admin (everything under /admin/, its previews too) replaces
+# these directives of the policy above; what each is for, found in Chromium
+# (tests/browser/test_content_security_policy.py):
+CONTENT_SECURITY_POLICY_ADMIN = {
+    # The jQuery UI menus of Wagtail's stylesheet draw their bullet as a
+    # data: image.
+    "img-src": [CSP_SELF, "data:"],
+    # Draftail, the rich-text editor, adds <style> elements of its own (the
+    # placeholder of each empty block, keyed by the block's random key, and
+    # the counters of nested lists): they cannot be hashed, so style elements
+    # need 'unsafe-inline' here. Style attributes stay refused.
+    "style-src-elem": [CSP_SELF, CSP_UNSAFE_INLINE],
+    # The image editor's cropping library (Jcrop) tests for touch events by
+    # compiling the handler `return;` on a detached element: that one body,
+    # by its hash, and no other inline handler.
+    "script-src-attr": [
+        CSP_UNSAFE_HASHES,
+        "'sha256-i+qr4lq34KgNHiW62lWi9aInEBwiEOrfCzaNPCvkqD8='",
+    ],
+}
+# Features no page of ours uses are off for every frame; full screen is for
+# our own video player.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "bluetooth": [],
+    "camera": [],
+    "display-capture": [],
+    "fullscreen": ["self"],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    # WebAuthn (a second factor), on our own pages only.
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# HSTS: sent on HTTPS responses only (so never in the demo over HTTP), for a
+# year, subdomains included. Preloading is for the city's whole domain to
+# decide (hstspreload.org), so it is off unless SECURE_HSTS_PRELOAD is set.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# frame-ancestors is what browsers obey; X-Frame-Options for the old ones.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    "loggers": {
+        "django_tasks": {"level": "WARNING"},
+        # Failed sign-ins are in the audit log; axes says only what is wrong.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -101,3 +101,26 @@ def test_one_address_can_send_a_few_reports_a_minute_and_keeps_what_it_typed(
     )
     assert other.status_code == 302
     assert AccessibilityReport.objects.count() == 4
+
+
+def test_behind_the_city_proxy_each_reporter_is_limited_on_their_own(
+    client, catalogue, settings
+):
+    """Behind a reverse proxy every request comes from the proxy's address:
+    the limit counts the address the proxy forwarded, so one busy reporter
+    does not silence everyone."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.ACCESSIBILITY_REPORTS_PER_MINUTE = 1
+    proxy = str(ipaddress.IPv6Address(uuid.uuid4().int))
+    data = {"description": "Kontrasten är låg.", "page_url": "", "email": ""}
+
+    def report_from(address):
+        return client.post(
+            statement_url(), data, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=address
+        ).status_code
+
+    first, second = (str(ipaddress.IPv6Address(uuid.uuid4().int)) for _ in "ab")
+    assert report_from(first) == 302
+    assert report_from(first) == 400
+    assert report_from(second) == 302
+    assert AccessibilityReport.objects.count() == 2

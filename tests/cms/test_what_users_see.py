@@ -108,6 +108,9 @@ def urls(ids):
 USERS = ["anonymous", "anna", "chef", "hr", "admin"]
 
 _TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")
+# The Content-Security-Policy nonce on the admin's inline scripts: new in
+# every response.
+_NONCE = re.compile(r'nonce="[A-Za-z0-9+/=]+"')
 # Wagtail's cache-buster for its admin's static files: a hash of its version
 # and the installed apps, not something anyone sees.
 _STATIC_VERSION = re.compile(r"\?v=[0-9a-f]{8}\b")
@@ -115,7 +118,8 @@ _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 
 class Normaliser:
-    """CSRF tokens and UUIDs (numbered in order of first appearance)."""
+    """CSRF tokens, CSP nonces and UUIDs (numbered in order of first
+    appearance)."""
 
     def __init__(self):
         self.uuids = {}
@@ -125,6 +129,7 @@ class Normaliser:
 
     def __call__(self, text):
         text = _TOKEN.sub("TOKEN", text)
+        text = _NONCE.sub('nonce="NONCE"', text)
         text = _STATIC_VERSION.sub("?v=VERSION", text)
         return _UUID.sub(lambda m: self._uuid(m.group(0)), text)
 
