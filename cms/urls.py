@@ -23,6 +23,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("login/", SignInView.as_view(), name="login"),
+    # Wagtail's own front-end password form (for pages and documents with a
+    # view restriction) is ours too, so that LOCAL_LOGIN, the throttle and
+    # the city-account button hold there as well.
+    path("_util/login/", SignInView.as_view()),
     path("logout/", sign_out, name="logout"),
     path("utloggad/", signed_out, name="signed_out"),
     path("session/aktiv/", keep_alive, name="keep_alive"),

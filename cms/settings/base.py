@@ -173,6 +173,8 @@ AUTHENTICATION_BACKENDS = [
     "accounts.oidc.CityOIDCBackend",
 ]
 LOGIN_URL = "login"
+# Restricted pages and documents send people to our sign-in, not Wagtail's.
+WAGTAIL_FRONTEND_LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "learners:my_learning"
 LOGOUT_REDIRECT_URL = "/"
 

@@ -510,13 +510,16 @@ def test_the_login_page_offers_the_city_account_first(client, sso):
     assert 'href="/konto/oidc/start/?next=%2Flearning%2F"' in page
 
 
+# /_util/login/ is Wagtail's front-end password form (restricted pages and
+# documents): ours too, so break-glass holds there as well.
+@pytest.mark.parametrize("path", ["/login/", "/_util/login/"])
 @pytest.mark.parametrize("username", ["learner-with-password", "nobody-at-all"])
-def test_break_glass_refuses_everyone_but_superusers_alike(client, settings, username):
+def test_break_glass_refuses_everyone_but_superusers_alike(
+    client, settings, username, path
+):
     settings.LOCAL_LOGIN = "break-glass"
     UserFactory(username="learner-with-password")
-    response = client.post(
-        reverse("login"), {"username": username, "password": PASSWORD}
-    )
+    response = client.post(path, {"username": username, "password": PASSWORD})
     assert response.status_code == 200
     assert SESSION_KEY not in client.session
     errors = response.context["form"].non_field_errors()

@@ -1,9 +1,16 @@
 """Course documents are the city's internal material: signed-in staff only,
 and never straight from the media folder."""
 
+from datetime import date
+
 import pytest
 from django.core.files.base import ContentFile
+from django.test import Client
 from wagtail.documents import get_document_model
+
+from learners.actions.history import hr_records_collection, record_completion_elsewhere
+from tests.factories import make_course
+from tests.helpers import make_two_administrations
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +45,57 @@ def test_the_file_itself_is_not_served_from_the_media_folder(
     path = "/media/" + checklist.file.name
     assert client.get(path).status_code == 404
     assert learner_client.get(path).status_code == 404
+
+
+# --- Attachments to people's records (HR-handlingar) ---------------------------
+
+
+@pytest.fixture
+def world(catalogue):
+    people = make_two_administrations()
+    people["course"] = make_course(catalogue, lessons=1, title="Brandskydd")
+    return people
+
+
+def attachment_of(person, world):
+    document = get_document_model()(
+        title=f"Närvarolista {person.last_name}", collection=hr_records_collection()
+    )
+    document.file.save("narvaro.txt", ContentFile(b"Lista\n"), save=False)
+    document.save()
+    record_completion_elsewhere(
+        world["central"],
+        person,
+        world["course"],
+        date(2026, 1, 15),
+        attachment=document,
+    )
+    return document
+
+
+def status_of(user, document):
+    client = Client()
+    client.force_login(user)
+    return client.get(document.url).status_code
+
+
+def test_a_records_attachment_is_for_those_who_see_its_person(world):
+    document = attachment_of(world["alma"], world)  # Alma is in administration A
+    assert status_of(world["central"], document) == 200
+    assert status_of(world["coord_a"], document) == 200
+    # Another administration's coordinator may read records, not this one.
+    assert status_of(world["coord_b"], document) == 404
+    # Outside the groups that read records: refused, not sent to sign in again.
+    assert status_of(world["author"], document) == 403
+    assert status_of(world["alma"], document) == 403
+    assert status_of(world["bertil"], document) == 403
+
+
+def test_an_attachment_no_record_names_is_the_citys_only(world):
+    document = get_document_model()(
+        title="Utan post", collection=hr_records_collection()
+    )
+    document.file.save("utan-post.txt", ContentFile(b"Lista\n"), save=False)
+    document.save()
+    assert status_of(world["central"], document) == 200
+    assert status_of(world["coord_a"], document) == 404
