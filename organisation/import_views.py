@@ -9,8 +9,9 @@ the age and the file's SHA-256, and re-plans before writing.
 A file beyond the bounds of `core.spreadsheet_files` (unpacked size, the
 declared dimension, rows, columns) is refused on the upload form, and
 nothing is stored. A file larger than HR_IMPORT_WORKER_ABOVE_BYTES unpacked
-is checked by a worker: the person sees "checking your file…" until the dry
-run is there, then the same dry run page.
+is checked and applied by a worker: the person sees "checking your file…"
+until the dry run is there, then the same dry run page, and "applying…"
+until the apply is done, then the same outcome as in the request.
 """
 
 from django import forms
@@ -30,8 +31,10 @@ from core.tasks import enqueue_on_commit
 
 from . import hr_import
 from .hr_import.uploads import (
+    discard_outcome,
     discard_upload,
     import_dir,
+    load_outcome,
     load_plan,
     load_upload,
     store_upload,
@@ -220,6 +223,16 @@ def import_apply(request):
     meta, content = stored
     if not hr_import.can_import(request.user, meta["kind"]):
         raise PermissionDenied
+    confirm = request.POST.get("confirm_deactivations") == "on"
+    if unpacked_size(content, meta["filename"]) > settings.HR_IMPORT_WORKER_ABOVE_BYTES:
+        enqueue_on_commit(
+            "organisation.apply_hr_import",
+            token,
+            request.user.pk,
+            confirm,
+            translation.get_language(),
+        )
+        return redirect("hr_import_applying", token=token)
     try:
         plan = hr_import.apply_import(
             request.user,
@@ -227,7 +240,7 @@ def import_apply(request):
             content,
             meta["filename"],
             meta["mode"],
-            confirm_deactivations=request.POST.get("confirm_deactivations") == "on",
+            confirm_deactivations=confirm,
         )
     except hr_import.ImportRefused as refused:
         return _render_plan(
@@ -240,3 +253,64 @@ def import_apply(request):
         % {"filename": meta["filename"], "summary": plan.summary()},
     )
     return redirect(reverse("hr_import"))
+
+
+def import_applying(request, token):
+    """The apply a worker makes of a large file: "applying…" until it is
+    done (`?status` answers whether it is, for the page's script), then what
+    the request would have shown: the import page with its summary, or the
+    dry run with the reason it was refused."""
+    _require_any_import_permission(request.user)
+    stored = load_upload(request.user, token)
+    if stored is None:
+        messages.error(
+            request,
+            _(
+                "This import cannot be shown: it has expired, was already "
+                "shown, or was not made by you."
+            ),
+        )
+        return redirect("hr_import")
+    meta, _content = stored
+    if not hr_import.can_import(request.user, meta["kind"]):
+        raise PermissionDenied
+    outcome = load_outcome(token)
+    if "status" in request.GET:
+        response = JsonResponse({"ready": outcome is not None})
+        response["Cache-Control"] = "no-store"
+        return response
+    if outcome is None:
+        if upload_age_seconds(meta) > CHECK_GIVES_UP_SECONDS:
+            discard_upload(token)
+            messages.error(
+                request,
+                _(
+                    "Applying the file did not finish. Check in the audit log "
+                    "whether it was applied before uploading it again."
+                ),
+            )
+            return redirect("hr_import")
+        return render(
+            request,
+            "organisation/admin/import_applying.html",
+            {"filename": meta["filename"], "token": token},
+        )
+    if "applied" in outcome:
+        discard_upload(token)
+        messages.success(
+            request,
+            _("Import of %(filename)s applied. %(summary)s")
+            % {"filename": meta["filename"], "summary": outcome["applied"]},
+        )
+        return redirect(reverse("hr_import"))
+    plan = load_plan(token)
+    if plan is None:
+        discard_upload(token)
+        messages.error(request, outcome.get("refused", ""))
+        return redirect("hr_import")
+    # The dry run can be applied again once what refused it is put right
+    # (a confirmation ticked): a new apply starts from no outcome.
+    discard_outcome(token)
+    return _render_plan(
+        request, plan, token, status=400, refused=outcome.get("refused", "")
+    )

@@ -36,3 +36,9 @@ def sweep_invitations():
 def check_hr_import(token, user_id, language):
     """The dry run of an uploaded HR file too large to check in the request."""
     hr_import.check_stored_upload(token, user_id, language)
+
+
+@shared_task(name="organisation.apply_hr_import", ignore_result=True)
+def apply_hr_import(token, user_id, confirm_deactivations, language):
+    """The apply of an uploaded HR file too large to apply in the request."""
+    hr_import.apply_stored_upload(token, user_id, confirm_deactivations, language)

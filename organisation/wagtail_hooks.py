@@ -8,7 +8,7 @@ from core.admin import SCOPE_OF_USER, ReadOnlyPermissionPolicy
 
 from . import hr_import
 from .admin_views import AuditEventViewSet, UnitDelegationViewSet
-from .import_views import import_apply, import_check, import_upload
+from .import_views import import_apply, import_applying, import_check, import_upload
 from .models import AuditEvent
 from .scope import scope_of
 
@@ -31,6 +31,11 @@ def register_hr_import_urls():
         path("hr-import/", import_upload, name="hr_import"),
         path("hr-import/apply/", import_apply, name="hr_import_apply"),
         path("hr-import/check/<str:token>/", import_check, name="hr_import_check"),
+        path(
+            "hr-import/applying/<str:token>/",
+            import_applying,
+            name="hr_import_applying",
+        ),
     ]
 
 

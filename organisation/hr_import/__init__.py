@@ -44,7 +44,13 @@ from .plans import (
 )
 from .staff import STAFF_COLUMNS, STAFF_REQUIRED, apply_staff, plan_staff
 from .units import UNIT_COLUMNS, UNIT_REQUIRED, apply_units, plan_units
-from .uploads import load_plan, load_upload, store_plan
+from .uploads import (
+    load_outcome,
+    load_plan,
+    load_upload,
+    store_outcome,
+    store_plan,
+)
 
 __all__ = [
     "FULL",
@@ -193,3 +199,39 @@ def check_stored_upload(token, user_id, language):
     with translation.override(language):
         plan = plan_import(user, meta["kind"], content, meta["filename"], meta["mode"])
     store_plan(token, plan)
+
+
+def apply_stored_upload(token, user_id, confirm_deactivations, language):
+    """The apply of a stored upload too large to apply in the request, made
+    by a worker: all of it or nothing, as in the request; its outcome is
+    stored beside the upload (`uploads.store_outcome`) for the page that
+    waits for it. Safe to run twice: an outcome already stored is kept, and
+    the import lock makes a second run wait for the first."""
+    if load_outcome(token) is not None:
+        return
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    stored = load_upload(user, token)
+    if stored is None:
+        return
+    meta, content = stored
+    with translation.override(language):
+        if not can_import(user, meta["kind"]):
+            store_outcome(token, {"refused": _("You may not import this file.")})
+            return
+        try:
+            plan = apply_import(
+                user,
+                meta["kind"],
+                content,
+                meta["filename"],
+                meta["mode"],
+                confirm_deactivations=confirm_deactivations,
+            )
+        except ImportRefused as refused:
+            if refused.plan is not None:
+                store_plan(token, refused.plan)
+            store_outcome(token, {"refused": str(refused.message)})
+            return
+        store_outcome(token, {"applied": str(plan.summary())})

@@ -37,6 +37,10 @@ def _plan_path(token):
     return import_dir() / f"{token}.plan.json"
 
 
+def _outcome_path(token):
+    return import_dir() / f"{token}.outcome.json"
+
+
 def _remove_expired():
     base = import_dir()
     if not base.is_dir():
@@ -94,7 +98,7 @@ def load_upload(user, token):
 
 
 def discard_upload(token):
-    for path in (*_paths(token), _plan_path(token)):
+    for path in (*_paths(token), _plan_path(token), _outcome_path(token)):
         path.unlink(missing_ok=True)
 
 
@@ -116,3 +120,28 @@ def load_plan(token):
         return plan_from_dict(json.loads(_plan_path(token).read_text()))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def store_outcome(token, outcome):
+    """What a worker's apply of the upload `token` came to: {"applied":
+    summary} or {"refused": message} (the plan it refused is stored with
+    `store_plan`)."""
+    path = _outcome_path(token)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(outcome))
+    os.replace(partial, path)
+
+
+def load_outcome(token):
+    """The stored outcome of the worker's apply of `token`, or None."""
+    try:
+        outcome = json.loads(_outcome_path(token).read_text())
+    except (OSError, ValueError):
+        return None
+    return outcome if isinstance(outcome, dict) else None
+
+
+def discard_outcome(token):
+    """Forget a refused apply's outcome, so that the dry run can be applied
+    again (once what refused it is put right)."""
+    _outcome_path(token).unlink(missing_ok=True)

@@ -61,3 +61,19 @@ def test_a_large_file_is_checked_in_the_background_and_its_dry_run_appears(
     page.locator("[data-list=created]").wait_for()
     assert "Åsa Öberg" in page.locator("[data-list=created]").inner_text()
     assert not StaffProfile.objects.filter(employee_number="4001").exists()
+
+    # Applying it is the worker's too: "applying…", then the outcome.
+    with mock.patch("celery.app.task.Task.apply_async") as sent:
+        with page.expect_navigation():
+            page.get_by_role("button", name="Apply the import").click()
+    assert path_of(page) == f"/admin/hr-import/applying/{token}/"
+    status = page.locator("[data-applying]")
+    assert "Applying your file" in status.inner_text()
+    assert status.get_attribute("role") == "status"
+    assert_no_axe_violations(page, "the HR import's applying page")
+    assert sent.call_args.args[0] == (token, hr.pk, False, "en")
+    hr_import.apply_stored_upload(token, hr.pk, False, "en")
+    # The page's script notices and shows the outcome on the upload page.
+    page.wait_for_url("**/admin/hr-import/")
+    assert "applied" in page.locator(".messages").inner_text()
+    assert StaffProfile.objects.get(employee_number="4001").user.first_name == "Åsa"

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -122,14 +123,55 @@ def test_a_large_file_is_checked_by_the_worker_then_applied(
     assert "Åsa Öberg" in response.content.decode()
     assert not StaffProfile.objects.filter(employee_number="3001").exists()
 
-    applied = hr_client.post(
-        reverse("hr_import_apply"),
-        {"token": response.context["token"], "sha256": plan.sha256},
-    )
-    assert applied.status_code == 302
+    # The apply of a large file is the worker's too: "applying…" until done.
+    with django_capture_on_commit_callbacks() as callbacks:
+        applied = hr_client.post(
+            reverse("hr_import_apply"),
+            {"token": response.context["token"], "sha256": plan.sha256},
+        )
+    applying_url = applied["Location"]
+    assert applying_url.startswith("/admin/hr-import/applying/")
+    assert len(callbacks) == 1
+    assert not StaffProfile.objects.filter(employee_number="3001").exists()
+    applying = hr_client.get(applying_url)
+    assert "Applying your file" in applying.content.decode()
+    assert hr_client.get(applying_url, {"status": ""}).json() == {"ready": False}
+
+    callbacks[0]()  # the worker
     assert StaffProfile.objects.get(employee_number="3001").user.last_name == "Öberg"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT_STAFF).count() == 1
+    assert hr_client.get(applying_url, {"status": ""}).json() == {"ready": True}
+    done = hr_client.get(applying_url, follow=True)
+    assert done.redirect_chain[-1][0] == reverse("hr_import")
+    assert "Import of" in done.content.decode()
     assert not any(import_views.import_dir().iterdir())
+    # Run again (a redelivered task): the upload is gone, nothing happens.
+    callbacks[0]()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT_STAFF).count() == 1
+
+
+def test_the_workers_apply_is_only_the_uploaders_and_runs_once(
+    hr_client, unit, settings, django_capture_on_commit_callbacks
+):
+    settings.HR_IMPORT_WORKER_ABOVE_BYTES = 100
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(hr_client, csv_bytes(STAFF_HEADER, staff_row("3004")))
+    plan_page = hr_client.get(response["Location"])
+    token, sha256 = plan_page.context["token"], plan_page.context["plan"].sha256
+    with django_capture_on_commit_callbacks() as callbacks:
+        applying_url = hr_client.post(
+            reverse("hr_import_apply"), {"token": token, "sha256": sha256}
+        )["Location"]
+    user_id = int(hr_client.session["_auth_user_id"])
+    other = Client()
+    other.force_login(in_english(UserFactory(username="hr-2", is_superuser=True)))
+    assert "cannot be shown" in other.get(applying_url, follow=True).content.decode()
+    # Twice before the page is read: applied once, the outcome kept.
+    hr_import.apply_stored_upload(token, user_id, False, "en")
+    hr_import.apply_stored_upload(token, user_id, False, "en")
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT_STAFF).count() == 1
+    assert StaffProfile.objects.filter(employee_number="3004").exists()
+    assert len(callbacks) == 1
 
 
 def test_the_workers_dry_run_is_only_the_uploaders(

@@ -628,6 +628,11 @@ ROWS = [
         kwargs={"token": "@hr_upload"},
     ),
     row(
+        "hr_import_applying",
+        f"{NO_ADMIN} 302 DENY 200 302",
+        kwargs={"token": "@hr_upload"},
+    ),
+    row(
         "hr_import_apply",
         f"{NO_ADMIN} 302 DENY 302 302",
         method="POST",

@@ -1,6 +1,7 @@
-// The HR import's "checking your file…" page: asks every few seconds whether
-// the worker's dry run is there, and shows it when it is (a reload, which
-// the server answers with the dry run page). Without this script the page's
+// The HR import's "checking your file…" and "applying your file…" pages: ask
+// every few seconds whether the worker's dry run (or apply) is done, and show
+// it when it is (a reload, which the server answers with the dry run page or
+// the outcome). Without this script the page's
 // link does the same by hand.
 (function () {
   "use strict";
