@@ -166,42 +166,48 @@ def import_upload(request):
     )
 
 
-def import_check(request, token):
-    """The dry run a worker makes of a large file: "checking your file…"
-    until it is there (`?status` answers whether it is, for the page's
-    script), then the dry run page."""
+def _worker_page(request, token, *, result_of, show, gone, gave_up, template):
+    """A page waiting for a worker's work on a stored upload (its dry run,
+    its apply): the waiting page until `result_of(token)` has a result
+    (`?status` answers whether it has, for the page's script), then
+    `show(result, meta)`. Only the uploader's; an upload that is gone, or a
+    worker that never finished, sends them back to the upload form."""
     _require_any_import_permission(request.user)
     stored = load_upload(request.user, token)
     if stored is None:
-        messages.error(
-            request,
-            _(
-                "This dry run cannot be shown: it has expired, was already "
-                "applied, or was not made by you. Upload the file again."
-            ),
-        )
+        messages.error(request, gone)
         return redirect("hr_import")
     meta, _content = stored
     if not hr_import.can_import(request.user, meta["kind"]):
         raise PermissionDenied
-    plan = load_plan(token)
+    result = result_of(token)
     if "status" in request.GET:
-        response = JsonResponse({"ready": plan is not None})
+        response = JsonResponse({"ready": result is not None})
         response["Cache-Control"] = "no-store"
         return response
-    if plan is not None:
-        return _render_plan(request, plan, token)
+    if result is not None:
+        return show(result, meta)
     if upload_age_seconds(meta) > CHECK_GIVES_UP_SECONDS:
         discard_upload(token)
-        messages.error(
-            request,
-            _("Checking the file did not finish. Upload the file again."),
-        )
+        messages.error(request, gave_up)
         return redirect("hr_import")
-    return render(
+    return render(request, template, {"filename": meta["filename"], "token": token})
+
+
+def import_check(request, token):
+    """The dry run a worker makes of a large file: "checking your file…"
+    until it is there, then the dry run page."""
+    return _worker_page(
         request,
-        "organisation/admin/import_checking.html",
-        {"filename": meta["filename"], "token": token},
+        token,
+        result_of=load_plan,
+        show=lambda plan, meta: _render_plan(request, plan, token),
+        gone=_(
+            "This dry run cannot be shown: it has expired, was already "
+            "applied, or was not made by you. Upload the file again."
+        ),
+        gave_up=_("Checking the file did not finish. Upload the file again."),
+        template="organisation/admin/import_checking.html",
     )
 
 
@@ -246,63 +252,46 @@ def import_apply(request):
         return _render_plan(
             request, refused.plan, token, status=400, refused=refused.message
         )
-    discard_upload(token)
-    messages.success(
-        request,
-        _("Import of %(filename)s applied. %(summary)s")
-        % {"filename": meta["filename"], "summary": plan.summary()},
-    )
-    return redirect(reverse("hr_import"))
+    return _applied(request, token, meta, plan.summary())
 
 
 def import_applying(request, token):
     """The apply a worker makes of a large file: "applying…" until it is
-    done (`?status` answers whether it is, for the page's script), then what
-    the request would have shown: the import page with its summary, or the
-    dry run with the reason it was refused."""
-    _require_any_import_permission(request.user)
-    stored = load_upload(request.user, token)
-    if stored is None:
-        messages.error(
-            request,
-            _(
-                "This import cannot be shown: it has expired, was already "
-                "shown, or was not made by you."
-            ),
-        )
-        return redirect("hr_import")
-    meta, _content = stored
-    if not hr_import.can_import(request.user, meta["kind"]):
-        raise PermissionDenied
-    outcome = load_outcome(token)
-    if "status" in request.GET:
-        response = JsonResponse({"ready": outcome is not None})
-        response["Cache-Control"] = "no-store"
-        return response
-    if outcome is None:
-        if upload_age_seconds(meta) > CHECK_GIVES_UP_SECONDS:
-            discard_upload(token)
-            messages.error(
-                request,
-                _(
-                    "Applying the file did not finish. Check in the audit log "
-                    "whether it was applied before uploading it again."
-                ),
-            )
-            return redirect("hr_import")
-        return render(
-            request,
-            "organisation/admin/import_applying.html",
-            {"filename": meta["filename"], "token": token},
-        )
+    done, then what the request would have shown: the import page with its
+    summary, or the dry run with the reason it was refused."""
+    return _worker_page(
+        request,
+        token,
+        result_of=load_outcome,
+        show=lambda outcome, meta: _show_outcome(request, token, outcome, meta),
+        gone=_(
+            "This import cannot be shown: it has expired, was already "
+            "shown, or was not made by you."
+        ),
+        gave_up=_(
+            "Applying the file did not finish. Check in the audit log "
+            "whether it was applied before uploading it again."
+        ),
+        template="organisation/admin/import_applying.html",
+    )
+
+
+def _applied(request, token, meta, summary):
+    """After an apply, in the request or a worker's: the upload is gone, the
+    upload form says what was done."""
+    discard_upload(token)
+    messages.success(
+        request,
+        _("Import of %(filename)s applied. %(summary)s")
+        % {"filename": meta["filename"], "summary": summary},
+    )
+    return redirect(reverse("hr_import"))
+
+
+def _show_outcome(request, token, outcome, meta):
+    """What a worker's apply came to, as the request would have shown it."""
     if "applied" in outcome:
-        discard_upload(token)
-        messages.success(
-            request,
-            _("Import of %(filename)s applied. %(summary)s")
-            % {"filename": meta["filename"], "summary": outcome["applied"]},
-        )
-        return redirect(reverse("hr_import"))
+        return _applied(request, token, meta, outcome["applied"])
     plan = load_plan(token)
     if plan is None:
         discard_upload(token)

@@ -182,6 +182,15 @@ def apply_import(
     return plan
 
 
+def _stored_upload(token, user_id):
+    """(user, meta, content) of the upload `token`, for a worker: None when
+    the person is gone or inactive, or the upload gone, expired or not
+    theirs."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    stored = load_upload(user, token) if user is not None else None
+    return None if stored is None else (user, *stored)
+
+
 def check_stored_upload(token, user_id, language):
     """The dry run of a stored upload, made by a worker and stored beside it
     (`uploads.store_plan`) in the uploader's language. Reads only; safe to
@@ -189,13 +198,10 @@ def check_stored_upload(token, user_id, language):
     the user's is left alone)."""
     if load_plan(token) is not None:
         return
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
-    stored = load_upload(user, token)
+    stored = _stored_upload(token, user_id)
     if stored is None:
         return
-    meta, content = stored
+    user, meta, content = stored
     with translation.override(language):
         plan = plan_import(user, meta["kind"], content, meta["filename"], meta["mode"])
     store_plan(token, plan)
@@ -209,13 +215,10 @@ def apply_stored_upload(token, user_id, confirm_deactivations, language):
     the import lock makes a second run wait for the first."""
     if load_outcome(token) is not None:
         return
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
-    stored = load_upload(user, token)
+    stored = _stored_upload(token, user_id)
     if stored is None:
         return
-    meta, content = stored
+    user, meta, content = stored
     with translation.override(language):
         if not can_import(user, meta["kind"]):
             store_outcome(token, {"refused": _("You may not import this file.")})
