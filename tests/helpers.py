@@ -8,6 +8,7 @@ One module, so that no test file imports another test file.
 from datetime import timedelta
 
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.users.models import UserProfile
 
@@ -187,3 +188,12 @@ def make_two_administrations():
         "central": hr_admin("central", hr_role="central"),
         "author": author,
     }
+
+
+def admin_refused(response):
+    """Wagtail's admin answers PermissionDenied with a redirect to its home
+    page and a message; a plain view answers 403."""
+    return response.status_code == 403 or (
+        response.status_code == 302
+        and response["Location"] == reverse("wagtailadmin_home")
+    )

@@ -15,6 +15,7 @@ from learners import actions
 from learners.models import Certificate, Enrolment, QuizAccommodation
 from organisation.models import AuditEvent
 from tests.factories import make_course
+from tests.helpers import admin_refused as refused
 from tests.helpers import make_two_administrations
 
 pytestmark = pytest.mark.django_db
@@ -34,15 +35,6 @@ def media(settings, tmp_path):
 @pytest.fixture
 def org(db):
     return make_two_administrations()
-
-
-def refused(response):
-    """Wagtail's admin answers PermissionDenied with a redirect to its home
-    page and a message; a plain view answers 403."""
-    return response.status_code == 403 or (
-        response.status_code == 302
-        and response["Location"] == reverse("wagtailadmin_home")
-    )
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from notifications.models import Notification
+from tests.helpers import admin_refused as refused
 from tests.helpers import make_two_administrations
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +24,6 @@ def english():
 @pytest.fixture
 def org(db):
     return make_two_administrations()
-
-
-def refused(response):
-    return response.status_code == 403 or (
-        response.status_code == 302
-        and response["Location"] == reverse("wagtailadmin_home")
-    )
 
 
 def _message(person, n=0):

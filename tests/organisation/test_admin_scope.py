@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from organisation.models import AuditEvent, UnitDelegation
 from organisation.scope import scope_of
+from tests.helpers import admin_refused as refused
 from tests.helpers import make_two_administrations
 
 pytestmark = pytest.mark.django_db
@@ -27,15 +28,6 @@ def english():
 @pytest.fixture
 def org(db):
     return make_two_administrations()
-
-
-def refused(response):
-    """Wagtail's admin answers PermissionDenied with a redirect to its home
-    page and a message; a plain view answers 403."""
-    return response.status_code == 403 or (
-        response.status_code == 302
-        and response["Location"] == reverse("wagtailadmin_home")
-    )
 
 
 def _delegate(unit, person, by):

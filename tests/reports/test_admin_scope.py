@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from reports.models import ReportGoal
+from tests.helpers import admin_refused as refused
 from tests.helpers import make_two_administrations
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +27,6 @@ def english():
 @pytest.fixture
 def org(db, course):
     return make_two_administrations()
-
-
-def refused(response):
-    return response.status_code == 403 or (
-        response.status_code == 302
-        and response["Location"] == reverse("wagtailadmin_home")
-    )
 
 
 def _goal(course, unit, percent):

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from organisation.models import StaffProfile
 from tests.factories import UserFactory, make_unit
+from tests.helpers import admin_refused as refused
 from tests.helpers import in_english
 from xapi.models import LrsDestination
 
@@ -43,13 +44,6 @@ def _with_every_xapi_permission(username, **profile):
     )
     StaffProfile.objects.create(user=user, employee_number=f"E-{username}", **profile)
     return in_english(user)
-
-
-def refused(response):
-    return response.status_code == 403 or (
-        response.status_code == 302
-        and response["Location"] == reverse("wagtailadmin_home")
-    )
 
 
 @pytest.fixture
