@@ -36,25 +36,31 @@ line manager after 14 days, HR contact after 30, certificates 30 days before
 expiry) with an HR specialist as HR contact, the sending window the whole
 day, weekends allowed.
 
+Reminder messages are sent by the delivery log (#14, `notifications.sender`):
+`hand_out()` (beat, every minute) gives what may go now to the task
+`notifications.send_messages` in chunks of SEND_CHUNK ids, at most the
+policy's rate_per_minute reminders a hand-out; `send_one()` sends one.
+
 Scenarios, in order:
 1. an ordinary day, no reminders sent before (the first sweep after launch,
-   the largest ordinary day): plan_day, store_plan, enqueue_pending_reminders
-   (no worker), then sweep_reminders() again as beat does ten minutes later;
+   the largest ordinary day): plan_day, store_plan, hand_out (no worker),
+   then sweep_reminders() again as beat does ten minutes later;
 2. delivery: a local aiosmtpd server and `celery -A cms worker -c 2
-   --prefetch-multiplier 1`; the first --sample messages (5,000) enqueued at
-   once with the rate limit out of the way, timed until the SMTP server has
-   them all; then the next --rate-sample (1,800) with rate_per_minute=600,
-   counted per clock minute at the SMTP server;
-3. messages sent in-process (`send_reminder_message`) to the same SMTP
-   server: 200 ordinary ones and the largest (the HR contact's), with queries
-   and time;
+   --prefetch-multiplier 1`; the first --sample messages (5,000) handed out
+   at once with the rate limit out of the way, timed until the SMTP server
+   has them all; then the next --rate-sample (1,800) with
+   rate_per_minute=600, handed out every minute as beat does, counted per
+   clock minute at the SMTP server;
+3. messages sent in-process (`send_one`) to the same SMTP server: 200
+   ordinary ones and the largest (the HR contact's), with queries and time;
 4. the next day after everything of the first was sent (steady state):
-   plan, store, enqueue, sweep again;
+   plan, store, hand out, sweep again;
 5. the personal and manager digest's weekday, from scratch: everyone with
-   open training gets a digest; plan, store, enqueue, sweep again; delivery
-   of the first --digest-sample (2,000) digests; then the whole backlog
-   handed out at once at the shipped 120 messages per minute, as the sweep
-   does, watched for --backlog-minutes (3).
+   open training gets a digest; plan, store, hand out, sweep again; delivery
+   of the first --digest-sample (2,000) digests; then the backlog at the
+   shipped 120 messages per minute, handed out every minute as beat does,
+   watched for --backlog-minutes (3), and a hand-out as if ENQUEUE_LEASE had
+   passed (what a lost task's rows get), watched as long again.
 
 `--no-delivery` skips the worker (2, 5's deliveries); the in-process sends
 still run.
@@ -512,26 +518,27 @@ def plan_and_store(tag, label, day, rules):
 
 
 def enqueue_step(tag, label):
-    """enqueue_pending_reminders with no worker: every pending id to Redis."""
+    """hand_out with no worker: every pending id to Redis (the policy here
+    has no rate limit), in send_messages tasks."""
     import redis
 
     from cms.celery import app
-    from reminders.planning import policy
-    from reminders.sending import enqueue_pending_reminders
+    from notifications import sender
 
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     queue = app.conf.task_default_queue
     before = client.llen(queue)
-    with measured(f"{tag}_enqueue", f"{label}: enqueue_pending_reminders()") as step:
-        count = enqueue_pending_reminders(policy())
+    with measured(f"{tag}_enqueue", f"{label}: hand_out()") as step:
+        count = sender.hand_out()
         tasks = client.llen(queue) - before
         step.details = {"ids": count, "tasks": tasks}
-        step.result = f"{count:,} ids in {tasks:,} send_reminders tasks"
+        step.result = f"{count:,} ids in {tasks:,} send_messages tasks"
 
 
 def sweep_again_step(tag, label, day):
     """What beat runs every ten minutes once the day is planned and handed
-    out: the whole plan again (nothing new) and an enqueue (nothing: leased)."""
+    out: the whole plan again (nothing new) and a hand-out (nothing: leased
+    for ENQUEUE_LEASE)."""
     from reminders.tasks import sweep_reminders
 
     before = table_counts()
@@ -545,6 +552,22 @@ def sweep_again_step(tag, label, day):
         )
         if added != (0, 0) or enqueued:
             step.result += " — EXPECTED NOTHING"
+
+
+def settle_other_mail():
+    """The seeding's other mail (the HR import's invitations) is not what is
+    measured: as if sent before the launch day, so that the hand-outs here
+    give out reminders only. Returns how many."""
+    from django.utils import timezone
+
+    from notifications.models import Notification
+    from reminders.sending import REMINDER_KINDS
+
+    return (
+        Notification.objects.exclude(kind__in=REMINDER_KINDS)
+        .exclude(status__in=[Notification.Status.SENT, Notification.Status.NOT_SENT])
+        .update(status=Notification.Status.SENT, sent_at=timezone.now())
+    )
 
 
 def reset_handout():
@@ -679,28 +702,40 @@ def broker_busy():
     return client.llen(app.conf.task_default_queue) + client.hlen("unacked")
 
 
-def deliver(name, label, ids, smtp, worker, rate_per_minute, timeout):
-    """Enqueue exactly `ids` (everything else is marked as handed out) and
-    wait until each is sent or settled and the broker is empty. Measures
-    from the start of the enqueue to the last message at the SMTP server."""
-    from django.db.models import Count
+def _keep_handed_out(ids):
+    """Every reminder but `ids` marked as handed out just now, so that the
+    hand-outs of a delivery step give out `ids` only (for ENQUEUE_LEASE:
+    the marks are renewed before it ends)."""
     from django.utils import timezone
 
     from notifications.models import Notification
-    from reminders.sending import enqueue_pending_reminders
 
-    rules = set_policy(rate_per_minute=rate_per_minute)
+    Notification.objects.exclude(pk__in=ids).update(enqueued_at=timezone.now())
+
+
+def deliver(name, label, ids, smtp, worker, rate_per_minute, timeout):
+    """Hand out exactly `ids` (everything else is marked as handed out), again
+    every minute as beat does (what the rate limit held back), and wait until
+    each is sent or settled and the broker is empty. Measures from the start
+    of the first hand-out to the last message at the SMTP server."""
+    from django.db.models import Count
+
+    from notifications import sender
+    from notifications.models import Notification
+
+    set_policy(rate_per_minute=rate_per_minute)
     clear_rate_counter()
     flush_broker()
-    Notification.objects.update(enqueued_at=timezone.now())
     Notification.objects.filter(pk__in=ids).update(enqueued_at=None)
+    _keep_handed_out(ids)
     gc.collect()
     first_arrival = smtp.count()
     cpu_worker, cpu_self = worker.cpu_seconds(), time.process_time()
     load_before = os.getloadavg()[0]
     started = time.time()
-    enqueued = enqueue_pending_reminders(rules)
+    enqueued = sender.hand_out()
     enqueue_seconds = time.time() - started
+    next_hand_out = started + 60
     statuses = {}
     settled = ("sent", "not_sent", "failed")
     deadline = time.monotonic() + timeout
@@ -722,14 +757,21 @@ def deliver(name, label, ids, smtp, worker, rate_per_minute, timeout):
         busy = broker_busy()
         if done >= len(ids) and not busy:
             break
+        if time.time() >= next_hand_out:  # beat's minute
+            next_hand_out += 60
+            _keep_handed_out(ids)
+            enqueued += sender.hand_out()
+            busy = broker_busy()
         if busy or statuses.get("sending"):
             vanished_since = None
         elif vanished_since is None:
             vanished_since = time.monotonic()
-        elif time.monotonic() - vanished_since > 30:
+        elif time.monotonic() - vanished_since > 90:
+            # Longer than a minute: what the rate limit held back waits for
+            # the next hand-out, with nothing queued meanwhile.
             raise RuntimeError(
                 f"{len(ids) - done:,} messages unsettled and nothing queued or "
-                "running for 30 s: did another client consume or empty the broker?"
+                "running for 90 s: did another client consume or empty the broker?"
             )
         if not worker.alive():
             raise RuntimeError(f"worker died:\n{worker.tail()}")
@@ -814,21 +856,19 @@ def _log_minutes(text, *patterns):
 
 
 def backlog(smtp, worker, minutes, rate):
-    """What the sweep does on the digest day: hand out the whole backlog at
-    once, at the shipped rate_per_minute, and watch it for `minutes`:
-    messages per clock minute, send_reminders runs per minute (most of them
-    rate-limited and handed back to the next minute), what the worker holds.
-    Then the sweep after ENQUEUE_LEASE (30 minutes; simulated with `now`
-    31 minutes ahead) hands the ids still pending out again, beside the
-    copies still going round: watched as long again."""
-    from datetime import timedelta
-
+    """The digest day's backlog at the shipped rate_per_minute, handed out
+    every minute as beat does (at most `rate` a hand-out), watched for
+    `minutes`: messages per clock minute, send_messages runs per minute
+    (and those that found the minute's tokens spent and put the rest back),
+    what the worker holds. Then hand-outs as if ENQUEUE_LEASE had passed
+    since the last (`now` moved on: every row handed out and not yet sent is
+    handed out again, as after a lost task), watched as long again."""
     from django.utils import timezone
 
+    from notifications import sender
     from notifications.models import Notification
-    from reminders.sending import ENQUEUE_LEASE, enqueue_pending_reminders
 
-    rules = set_policy(rate_per_minute=rate)
+    set_policy(rate_per_minute=rate)
     clear_rate_counter()
     flush_broker()
     Notification.objects.update(enqueued_at=None)
@@ -837,38 +877,48 @@ def backlog(smtp, worker, minutes, rate):
         worker,
         minutes,
         rate,
-        "digest day: everything handed out at once",
-        lambda: enqueue_pending_reminders(rules, now=timezone.now()),
+        "digest day: handed out every minute",
+        lambda: sender.hand_out(),
     )
-    later = timezone.now() + ENQUEUE_LEASE + timedelta(minutes=1)
+    ahead = sender.ENQUEUE_LEASE + timedelta(minutes=1)
     second = _watch_backlog(
         smtp,
         worker,
         minutes,
         rate,
-        "… the sweep after the 30-minute lease hands the rest out again",
-        lambda: enqueue_pending_reminders(rules, now=later),
+        f"… hand-outs {ahead.total_seconds() / 60:.0f} minutes ahead (the lease "
+        "passed): what was handed out and not sent goes again",
+        lambda: sender.hand_out(now=timezone.now() + ahead),
     )
     return first, second
 
 
-def _watch_backlog(smtp, worker, minutes, rate, label, enqueue):
+def _watch_backlog(smtp, worker, minutes, rate, label, hand_out):
+    """Run `hand_out` now and every minute for `minutes`, and watch."""
     import redis
 
     from cms.celery import app
+    from notifications import sender
 
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     log_offset = len(Path(worker.log_path).read_text())
     first_arrival = smtp.count()
     cpu_worker = worker.cpu_seconds()
     started = time.time()
-    enqueued = enqueue()
+    enqueued = hand_out()
+    tasks = -(-enqueued // sender.SEND_CHUNK)
     enqueue_seconds = time.time() - started
+    next_hand_out = started + 60
     samples = []
     while time.time() < started + 60 * minutes:
         if not worker.alive():
             raise RuntimeError(f"worker died:\n{worker.tail()}")
         check_redis_is_ours()
+        if time.time() >= next_hand_out:  # beat's minute
+            next_hand_out += 60
+            handed = hand_out()
+            enqueued += handed
+            tasks += -(-handed // sender.SEND_CHUNK)
         samples.append(
             (
                 round(time.time() - started),
@@ -880,15 +930,15 @@ def _watch_backlog(smtp, worker, minutes, rate, label, enqueue):
     cpu_worker = worker.cpu_seconds() - cpu_worker
     arrivals = smtp.since(first_arrival)
     log = Path(worker.log_path).read_text()[log_offset:]
-    runs = _log_minutes(log, "reminders.send_reminders[", "succeeded")
-    limited = _log_minutes(log, "reminders.send_reminders[", "'rate limited'")
+    runs = _log_minutes(log, "notifications.send_messages[", "succeeded")
+    limited = _log_minutes(log, "notifications.send_messages[", "'rate limited'")
     per_minute = Counter(int(a[0] // 60) for a in arrivals)
     result = {
         "label": label,
         "minutes": minutes,
         "rate_per_minute": rate,
         "enqueued": enqueued,
-        "tasks": -(-enqueued // 50),
+        "tasks": tasks,
         "enqueue_seconds": round(enqueue_seconds, 1),
         "received": len(arrivals),
         "per_minute_by_clock": [per_minute[k] for k in sorted(per_minute)],
@@ -902,8 +952,8 @@ def _watch_backlog(smtp, worker, minutes, rate, label, enqueue):
     print(
         f"  {label}: {enqueued:,} ids at {rate}/minute, watched {minutes} minutes: "
         f"{len(arrivals):,} sent, per clock minute "
-        f"{result['per_minute_by_clock']}; send_reminders runs per minute "
-        f"{result['task_runs_per_minute']}, of which handed back (rate limited) "
+        f"{result['per_minute_by_clock']}; send_messages runs per minute "
+        f"{result['task_runs_per_minute']}, of which put back (rate limited) "
         f"{result['rate_limited_per_minute']}; at most "
         f"{result['max_unacked']:,} tasks held by the worker; worker CPU "
         f"{cpu_worker:.0f} s",
@@ -913,12 +963,12 @@ def _watch_backlog(smtp, worker, minutes, rate, label, enqueue):
 
 
 def send_in_process(label, ids, name="send"):
-    """send_reminder_message() in this process, to the local SMTP server."""
-    from reminders.sending import send_reminder_message
+    """send_one() in this process, to the local SMTP server."""
+    from notifications.sender import send_one
 
     with measured(name, label) as step:
         started = time.perf_counter()
-        outcomes = Counter(send_reminder_message(pk) for pk in ids)
+        outcomes = Counter(send_one(pk) for pk in ids)
         per = (time.perf_counter() - started) / max(1, len(ids))
         step.details = {"messages": len(ids), "outcomes": dict(outcomes)}
         step.result = (
@@ -948,7 +998,7 @@ def steps_table(steps):
 def backlog_table(backlog):
     lines = [
         "| backlog | handed out | rate_per_minute | sent per clock minute | "
-        "send_reminders runs per minute | of which rate-limited, handed back | "
+        "send_messages runs per minute | of which rate-limited, put back | "
         "most tasks held by the worker | worker CPU |",
         "| --- | ---: | ---: | --- | --- | --- | ---: | ---: |",
     ]
@@ -1060,9 +1110,11 @@ def run(args, db_name, smtp):
     day, how = prepare_database(args)
     print(f"Database {db_name}: {how}; planning for {day} ({day:%A})", flush=True)
 
+    from django.core.cache import cache
     from django.db.models import Count
 
     from assignments.models import Assignment
+    from notifications import sender
     from notifications.models import Notification
     from organisation.models import StaffProfile
     from reminders.sending import REMINDER_KINDS
@@ -1080,6 +1132,9 @@ def run(args, db_name, smtp):
                 f"teams), {due['within_14_days']:,} within 14 days "
                 f"({100 * due['within_14_days'] / due['open']:.1f} %)"
             )
+            settled = settle_other_mail()
+            step.details["other_mail_settled"] = settled
+            step.result += f"; {settled:,} other messages (invitations) settled"
 
         print(f"\nAn ordinary day, {day} (nothing sent before)", flush=True)
         base_policy(day, contact, digest_day=False)
@@ -1148,14 +1203,17 @@ def run(args, db_name, smtp):
 
         print("\nOne message at a time, in-process", flush=True)
         send_in_process(
-            f"send_reminder_message() in-process, {len(in_process)} messages",
+            f"send_one() in-process, {len(in_process)} messages",
             in_process,
         )
         Notification.objects.filter(pk=largest[0]).update(
-            status=Notification.Status.PENDING, attempts=0
+            status=Notification.Status.PENDING, attempts=0, next_attempt_at=None
         )
+        # Sent by the worker already, perhaps: forget that the relay took it,
+        # or send_one would only mark it sent again.
+        cache.delete(sender._accepted_key(largest[0]))
         send_in_process(
-            f"send_reminder_message() in-process, the largest ({largest[1]:,} items)",
+            f"send_one() in-process, the largest ({largest[1]:,} items)",
             [largest[0]],
             name="send_largest",
         )

@@ -125,6 +125,8 @@ HR_ADMIN_PERMISSIONS = [
     ("assignments", "require_retake"),
     # Reminders: the delivery log (read only) and the reminder policy.
     ("notifications", "view_notification"),
+    # Messages given up: told about them, and send them again.
+    ("notifications", "resend_notification"),
     ("reminders", "view_notificationitem"),
     ("reminders", "change_reminderpolicy"),
     # Reports: goals and what managers may see.

@@ -7,6 +7,12 @@ class LearnersConfig(AppConfig):
     verbose_name = _("Learners")
 
     def ready(self):
-        from . import receivers
+        from notifications import kinds
+        from notifications.models import Notification
+
+        from . import emails, receivers
 
         receivers.connect()
+        kinds.register(
+            Notification.Kind.COURSE_COMPLETED, emails.compose_course_completed
+        )

@@ -12,11 +12,16 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from core.tasks import enqueue
+from core.tasks import enqueue_once
 
 from .models import Certificate
 
 SWEEP_CHUNK = 500
+# A certificate still without its PDF this long after issue lost its render
+# (the on-commit task usually renders it within a second).
+PDF_AFTER = timedelta(minutes=1)
+# A render handed out by the sweep is not handed out again within this.
+PDF_LEASE = timedelta(minutes=3)
 
 
 def verification_url(certificate):
@@ -70,14 +75,17 @@ def store_pdf(certificate_id):
 
 
 def sweep_missing_pdfs():
-    """Catch-up: render certificates whose PDF is still missing a few minutes
-    after issue (an enqueue lost, a render failed). Safe to run twice."""
-    cutoff = timezone.now() - timedelta(minutes=5)
+    """Beat, every minute: render certificates whose PDF is still missing a
+    while after issue (an enqueue lost with the broker, a render failed, a
+    worker killed). A render handed out is not handed out again within
+    PDF_LEASE. Safe to run twice."""
+    cutoff = timezone.now() - PDF_AFTER
     ids = list(
         Certificate.objects.filter(pdf="", issued_at__lt=cutoff).values_list(
             "pk", flat=True
         )[:SWEEP_CHUNK]
     )
-    for certificate_id in ids:
-        enqueue("learners.render_certificate_pdf", certificate_id)
-    return len(ids)
+    return sum(
+        enqueue_once("learners.render_certificate_pdf", pk, lease=PDF_LEASE)
+        for pk in ids
+    )

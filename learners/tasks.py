@@ -3,24 +3,8 @@ calls one function; each is safe to run twice."""
 
 from celery import shared_task
 
-from . import certificates, emails
+from . import certificates
 from .actions import reevaluate_course_completions as reevaluate
-
-
-@shared_task(
-    name="learners.send_course_completed_email",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-)
-def send_course_completed_email(enrolment_id):
-    return emails.send_course_completed_email(enrolment_id)
-
-
-@shared_task(name="learners.sweep_completion_emails", ignore_result=True)
-def sweep_completion_emails():
-    """Beat: completion emails of the last week whose enqueue was lost."""
-    return emails.sweep_completion_emails()
 
 
 @shared_task(

@@ -28,12 +28,17 @@ class Notification(models.Model):
         MANAGER_DIGEST = "manager_digest", _("Weekly manager digest")
         MANUAL = "manual", _("Reminder from a manager")
         REPORT_EXPORT = "report_export", _("Report export ready")
+        LRS_ALERT = "lrs_alert", _("Sending to an LRS has stopped")
+        DELIVERY_ALERT = "delivery_alert", _("Alert about messages given up")
 
     class Status(models.TextChoices):
+        # Waiting to be sent, or to be tried again (`next_attempt_at`).
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        # Given up: refused for good by the relay, or not accepted within the
+        # retry period. HR administrators are told, and can send it again.
+        FAILED = "failed", _("Given up")
         # Nothing left to say when it was time to send (completed meanwhile,
         # person deactivated): recorded, not sent.
         NOT_SENT = "not_sent", _("Not sent")
@@ -58,6 +63,17 @@ class Notification(models.Model):
     # When the sweep last handed it to a worker: a backlog waiting for the
     # sending window or the rate limit is not enqueued again every sweep.
     enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+    # What the message is about, for its kind's composer: {"enrolment": 12},
+    # {"export": "…"}, the counts of an alert. Never the message itself: it
+    # is composed when it is sent, so a retry days later says what is true.
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    # The retry schedule after a failure the relay may get over (4xx, down).
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    first_failed_at = models.DateTimeField(_("first failed at"), null=True, blank=True)
+    given_up_at = models.DateTimeField(_("given up at"), null=True, blank=True)
+    # When the HR administrators were told it was given up (one alert for
+    # every message given up together).
+    alerted_at = models.DateTimeField(_("alerted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -66,6 +82,7 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at"]),
             models.Index(fields=["status", "kind"]),
         ]
+        permissions = [("resend_notification", _("Can send a given-up message again"))]
 
     def __str__(self):
         return self.key

@@ -7,6 +7,10 @@ class OrganisationConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from . import receivers
+        from notifications import kinds
+        from notifications.models import Notification
+
+        from . import invitations, receivers
 
         receivers.connect()
+        kinds.register(Notification.Kind.INVITATION, invitations.compose_invitation)

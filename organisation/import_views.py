@@ -27,12 +27,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.spreadsheet_files import SpreadsheetError, check_bounds, unpacked_size
-from core.tasks import enqueue_on_commit
 
 from . import hr_import
 from .hr_import.uploads import (
     discard_outcome,
     discard_upload,
+    hand_out_again_if_lost,
+    hand_out_job,
     import_dir,
     load_outcome,
     load_plan,
@@ -148,7 +149,8 @@ def import_upload(request):
         content = upload.read()
         if unpacked_size(content, upload.name) > settings.HR_IMPORT_WORKER_ABOVE_BYTES:
             token = store_upload(request.user, kind, mode, upload.name, content)
-            enqueue_on_commit(
+            hand_out_job(
+                token,
                 "organisation.check_hr_import",
                 token,
                 request.user.pk,
@@ -181,6 +183,8 @@ def _worker_page(request, token, *, result_of, show, gone, gave_up, template):
     if not hr_import.can_import(request.user, meta["kind"]):
         raise PermissionDenied
     result = result_of(token)
+    if result is None:
+        hand_out_again_if_lost(token)  # a broker that lost its queue
     if "status" in request.GET:
         response = JsonResponse({"ready": result is not None})
         response["Cache-Control"] = "no-store"
@@ -231,7 +235,8 @@ def import_apply(request):
         raise PermissionDenied
     confirm = request.POST.get("confirm_deactivations") == "on"
     if unpacked_size(content, meta["filename"]) > settings.HR_IMPORT_WORKER_ABOVE_BYTES:
-        enqueue_on_commit(
+        hand_out_job(
+            token,
             "organisation.apply_hr_import",
             token,
             request.user.pk,

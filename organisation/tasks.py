@@ -1,35 +1,11 @@
-"""Background work of the organisation: invitations, and the dry run of a
-large HR file. Each task takes ids and calls one function; each is safe to
-run twice (the Notification key; a dry run reads only, and is stored once)."""
+"""Background work of the organisation: the dry run and the apply of a large
+HR file. Each task takes a token and calls one function; each is safe to run
+twice (a dry run reads only and is stored once; an apply is all or nothing).
+Invitations are sent by the delivery log (`notifications`)."""
 
 from celery import shared_task
 
-from . import hr_import, invitations
-
-SENDING = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
-
-
-@shared_task(name="organisation.send_invitations", **SENDING)
-def send_invitations(user_ids):
-    """Fan out: small tasks of a few hundred invitations each."""
-    return invitations.fan_out(user_ids)
-
-
-@shared_task(name="organisation.send_invitation_chunk", **SENDING)
-def send_invitation_chunk(user_ids):
-    for user_id in user_ids:
-        invitations.send_invitation(user_id)
-
-
-@shared_task(name="organisation.send_invitation", **SENDING)
-def send_invitation(user_id):
-    return invitations.send_invitation(user_id)
-
-
-@shared_task(name="organisation.sweep_invitations", ignore_result=True)
-def sweep_invitations():
-    """Beat: invitations of the last week that never went out."""
-    return invitations.sweep_invitations()
+from . import hr_import
 
 
 @shared_task(name="organisation.check_hr_import", ignore_result=True)

@@ -63,6 +63,7 @@ def remind_now(actor, profiles, *, overdue_only=False):
                 key=manual_message_key(person_id, [keys[row.pk] for row in fresh]),
                 kind=Notification.Kind.MANUAL,
                 recipient_id=person_id,
+                enqueued_at=timezone.now(),  # sent on commit, below
             )
             NotificationItem.objects.bulk_create(
                 [
@@ -95,5 +96,5 @@ def remind_now(actor, profiles, *, overdue_only=False):
             },
         )
         if ids:
-            enqueue_on_commit("reminders.send_reminders", ids)
+            enqueue_on_commit("notifications.send_messages", ids)
     return reminded, skipped

@@ -7,6 +7,10 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from . import receivers
+        from notifications import kinds
+        from notifications.models import Notification
+
+        from . import exports, receivers
 
         receivers.connect()
+        kinds.register(Notification.Kind.REPORT_EXPORT, exports.compose_export_ready)

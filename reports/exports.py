@@ -21,7 +21,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,9 +30,9 @@ from django.utils.translation import gettext_lazy
 
 from core.spreadsheets import csv_text, filename_part, xlsx_value
 from core.spreadsheets import sheet_title as spreadsheet_title
-from core.tasks import enqueue
+from core.tasks import enqueue, enqueue_once
+from notifications import sender
 from notifications.models import Notification
-from notifications.sender import deliver
 from organisation.scope import NOBODY, scope_of
 
 from .figures import COLUMNS
@@ -43,11 +44,13 @@ logger = logging.getLogger(__name__)
 CSV_CHUNK_LINES = 500
 ITERATOR_CHUNK = 2000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A worker that died while building leaves its export running: after this it
-# is given up (the sweep tells the person, who can ask again).
-RUNNING_AT_MOST = timedelta(minutes=20)
-# A queued export whose task was lost (broker restarted) is sent again.
-QUEUED_RESEND_AFTER = timedelta(minutes=10)
+# A build beats every ITERATOR_CHUNK rows; one silent this long lost its
+# worker (killed, restarted) and is queued again, BUILD_ATTEMPTS at most.
+BUILD_LEASE = timedelta(minutes=2)
+BUILD_ATTEMPTS = 3
+# A queued export whose task was lost (broker restarted empty) is sent again
+# after this; a build handed out is not handed out again within it.
+QUEUED_RESEND_AFTER = timedelta(minutes=3)
 # Unfinished exports one person may have at a time.
 MAX_PENDING_PER_PERSON = 3
 
@@ -221,8 +224,9 @@ def _claim(export_id):
         if export is None:
             return None
         export.state = ReportExport.State.RUNNING
-        export.started_at = timezone.now()
-        export.save(update_fields=["state", "started_at"])
+        export.started_at = export.heartbeat_at = timezone.now()
+        export.attempts += 1
+        export.save(update_fields=["state", "started_at", "heartbeat_at", "attempts"])
     return export
 
 
@@ -264,6 +268,8 @@ def build(export_id):
                 nonlocal count
                 for row in listing.rows.iterator(chunk_size=ITERATOR_CHUNK):
                     count += 1
+                    if count % ITERATOR_CHUNK == 0:
+                        _beat(export)
                     yield row
 
             with tempfile.TemporaryFile() as spool:
@@ -276,6 +282,11 @@ def build(export_id):
                 export.file.save(
                     filename(unit, export.day, extension), File(spool), save=False
                 )
+    except DatabaseError:
+        # The database went away mid-build (a failover): not the export's
+        # fault. It stops beating and the sweep builds it again.
+        logger.warning("Report export %s: database lost; built again later", export.pk)
+        raise
     except Exception as exc:
         logger.exception("Report export %s failed", export.pk)
         with translation.override(export.language):
@@ -299,28 +310,49 @@ def build(export_id):
     return "ready"
 
 
+def _beat(export):
+    ReportExport.objects.filter(pk=export.pk).update(heartbeat_at=timezone.now())
+
+
 def _key(export):
     return f"report-export:{export.pk}"
 
 
 def _tell(export):
-    """Mail the person a link (once: the notification's key is the export)."""
+    """Mail the person a link (once: the notification's key is the export),
+    through the delivery log."""
     user = export.requested_by
     if not user.email:
-        return "no address"
-    return deliver(
+        return None
+    return sender.record(
         key=_key(export),
         kind=Notification.Kind.REPORT_EXPORT,
         recipient=user,
-        template="reports/emails/report_export_ready",
-        context={
-            "user": user,
-            "export": export,
-            "unit": export.unit,
-            "exports_url": settings.SITE_URL + reverse("reports:report_exports"),
-            "keep_hours": settings.REPORT_EXPORT_KEEP_HOURS,
-        },
-        subject=gettext_lazy("Your report export is ready"),
+        data={"export": str(export.pk)},
+    )
+
+
+def compose_export_ready(notification):
+    """(template, subject, context) of the link, or None once the file is
+    gone (expired, or the export failed meanwhile)."""
+    export = (
+        ReportExport.objects.select_related("requested_by", "unit")
+        .filter(pk=notification.data.get("export"), state=ReportExport.State.READY)
+        .first()
+    )
+    if export is None:
+        return None
+    context = {
+        "user": export.requested_by,
+        "export": export,
+        "unit": export.unit,
+        "exports_url": settings.SITE_URL + reverse("reports:report_exports"),
+        "keep_hours": settings.REPORT_EXPORT_KEEP_HOURS,
+    }
+    return (
+        "reports/emails/report_export_ready",
+        gettext_lazy("Your report export is ready"),
+        context,
     )
 
 
@@ -338,46 +370,31 @@ def sweep(now=None):
             state=ReportExport.State.EXPIRED, file=""
         )
         expired += 1
+    # A build that stopped beating lost its worker: queued again, or given
+    # up after BUILD_ATTEMPTS (the person can ask again).
     stuck = ReportExport.objects.filter(
-        state=ReportExport.State.RUNNING, started_at__lt=now - RUNNING_AT_MOST
+        state=ReportExport.State.RUNNING, heartbeat_at__lt=now - BUILD_LEASE
     )
-    for export in stuck:
+    again = list(stuck.filter(attempts__lt=BUILD_ATTEMPTS).values_list("pk", flat=True))
+    requeued = ReportExport.objects.filter(
+        pk__in=again, state=ReportExport.State.RUNNING
+    ).update(state=ReportExport.State.QUEUED)
+    for export in stuck.filter(attempts__gte=BUILD_ATTEMPTS):
         with translation.override(export.language):
-            _fail(export, gettext_lazy("The export took too long. Please ask again."))
+            _fail(
+                export, gettext_lazy("The export could not be built. Please ask again.")
+            )
     resent = 0
-    for export_id in ReportExport.objects.filter(
-        state=ReportExport.State.QUEUED, created_at__lt=now - QUEUED_RESEND_AFTER
-    ).values_list("pk", flat=True):
-        enqueue("reports.build_report_export", str(export_id))
-        resent += 1
-    # A mail that failed (SMTP down, a worker lost) is tried again while the
-    # file can still be fetched; `deliver` sends each at most once.
-    waiting = {
-        _key(export): export
-        for export in ReportExport.objects.filter(
-            state=ReportExport.State.READY,
-            finished_at__lt=now - QUEUED_RESEND_AFTER,
-        )
-        .exclude(requested_by__email="")
-        .select_related("requested_by", "unit")
-    }
-    told = set(
-        Notification.objects.filter(
-            key__in=list(waiting), status=Notification.Status.SENT
-        ).values_list("key", flat=True)
+    waiting = ReportExport.objects.filter(state=ReportExport.State.QUEUED).filter(
+        Q(created_at__lte=now - QUEUED_RESEND_AFTER) | Q(pk__in=again)
     )
-    retold = 0
-    for key, export in waiting.items():
-        if key in told:
-            continue
-        try:
-            if _tell(export) == "sent":
-                retold += 1
-        except Exception:
-            logger.exception("Report export %s: the mail failed again", export.pk)
+    for export_id in waiting.values_list("pk", flat=True):
+        resent += enqueue_once(
+            "reports.build_report_export", str(export_id), lease=QUEUED_RESEND_AFTER
+        )
     # Failed and expired exports are kept a while as the person's history.
     ReportExport.objects.filter(
         state__in=(ReportExport.State.FAILED, ReportExport.State.EXPIRED),
         created_at__lt=now - 7 * keep_for(),
     ).delete()
-    return {"expired": expired, "resent": resent, "retold": retold}
+    return {"expired": expired, "requeued": requeued, "resent": resent}

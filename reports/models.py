@@ -141,6 +141,10 @@ class ReportExport(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # A build beats while it writes rows: one that stops beating lost its
+    # worker and is queued again (up to BUILD_ATTEMPTS builds in all).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("builds started"), default=0)
 
     wagtail_reference_index_ignore = True
 

@@ -5,6 +5,7 @@ import os
 import socket
 
 import pytest
+from django.core.cache import cache
 from wagtail.models import Page, Site
 
 from tests.factories import (
@@ -14,6 +15,7 @@ from tests.factories import (
     UserFactory,
     make_course,
 )
+from tests.integration import running_smtp_server
 
 
 def _reachable(url_env, default_host, default_port):
@@ -159,3 +161,22 @@ def other_learner(db):
 def learner_client(client, learner):
     client.force_login(learner)
     return client
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) as this process's mail relay: `stop()`
+    is a relay that is down (connections refused), `start_again()` its
+    return. The delivery log's marks in the cache (relay down, recovered,
+    accepted) are cleared before and after."""
+    cache.clear()
+    with running_smtp_server() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = server.host
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 5
+        yield server
+    cache.clear()

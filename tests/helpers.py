@@ -5,7 +5,7 @@ and the admin in English.
 One module, so that no test file imports another test file.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -16,6 +16,7 @@ from assignments.models import Assignment
 from cms.roles import ensure_hr_admin_group, ensure_hr_author_group
 from learners import actions
 from organisation.models import OrgUnit, StaffProfile
+from reminders.models import ReminderPolicy
 from tests.factories import (
     UserFactory,
     correct_answers,
@@ -197,3 +198,23 @@ def admin_refused(response):
         response.status_code == 302
         and response["Location"] == reverse("wagtailadmin_home")
     )
+
+
+def whole_day_reminder_policy(**fields):
+    """The reminder policy for tests that must not depend on the clock: the
+    window the whole day, weekends allowed, 14 and 3 days before and on the
+    due date, no digest today, no effective rate limit."""
+    policy = ReminderPolicy.load()
+    policy.window_start = time(0, 0)
+    policy.window_end = time(23, 59, 59, 999999)
+    policy.send_on_weekends = True
+    policy.before_days = "14, 3"
+    policy.on_due_date = True
+    # No weekly digest today: plain reminders, whatever weekday this runs on.
+    weekday = (timezone.localdate().weekday() + 3) % 7
+    policy.digest_weekday = policy.manager_digest_weekday = weekday
+    policy.rate_per_minute = 10_000
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.save()
+    return policy

@@ -38,8 +38,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.tasks import enqueue_on_commit
-
+from .alerts import record_pause_alert
 from .models import LrsDestination, LrsRequest, StatementDelivery
 
 logger = logging.getLogger(__name__)
@@ -237,7 +236,7 @@ def _apply(destination, rows, outcome, now):
             last_error=outcome.pause_reason,
         )
         logger.error("LRS %s paused: %s", destination, outcome.pause_reason)
-        enqueue_on_commit("xapi.send_lrs_alert", destination.pk)
+        record_pause_alert(destination, now)
     _save_rows(rows, outcome)
     if changes:
         LrsDestination.objects.filter(pk=destination.pk).update(**changes)

@@ -333,6 +333,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # A hung mail relay must never hold a worker for ever.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+# A message the relay does not take (it is down, it answers 4xx) is tried
+# again for this long, as a mail server would, before it is given up and the
+# HR administrators are told (notifications.sender).
+EMAIL_RETRY_HOURS = float(os.environ.get("EMAIL_RETRY_HOURS", "72"))
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Kompetens <kompetens@example.se>"
 )
@@ -365,25 +369,21 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    # Catch-up for completion confirmations whose on-commit enqueue was lost
-    # (broker down at that moment). The task is idempotent: the Notification
-    # key makes a second send impossible.
-    "completion-emails-catch-up": {
-        "task": "learners.sweep_completion_emails",
-        "schedule": crontab(minute="*/10"),
-        "options": {"expires": 9 * 60},
+    # Every email goes through the delivery log: hand out what may be sent
+    # now, retry what failed (backoff over EMAIL_RETRY_HOURS), hand out again
+    # what was lost with its task (a broker restarted empty), give up and
+    # alert. Idempotent: the claim lets one sender send each message.
+    "mail": {
+        "task": "notifications.hand_out",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
     },
-    # Catch-up for certificate PDFs not rendered (lost enqueue, failed render).
+    # Certificate PDFs not rendered a minute after issue (a lost enqueue, a
+    # failed render, a killed worker).
     "certificate-pdfs-catch-up": {
         "task": "learners.sweep_certificate_pdfs",
-        "schedule": crontab(minute="5-59/10"),
-        "options": {"expires": 9 * 60},
-    },
-    # Invitations of the last week that never went out (lost enqueue).
-    "invitations-catch-up": {
-        "task": "organisation.sweep_invitations",
-        "schedule": crontab(hour="7-17", minute=35),
-        "options": {"expires": 50 * 60},
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
     },
     # Reminders: plan the day (idempotent, keyed) and hand out what may be
     # sent now, within the sending window and the rate limit.
@@ -415,11 +415,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 4 * 60},
     },
     # Report exports built in the background: delete them when their time is
-    # up, give up on builds whose worker died, resend lost tasks.
+    # up, build again those whose worker died, resend lost tasks.
     "report-exports": {
         "task": "reports.sweep_report_exports",
-        "schedule": crontab(minute="*/10"),
-        "options": {"expires": 9 * 60},
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
     },
 }
 

@@ -28,3 +28,22 @@ STORAGES["staticfiles"] = {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+
+# The integration tests' worker and beat processes: the cache in the
+# broker's Redis, as in production (the delivery log notes there what the
+# relay accepted), and beat's schedule in seconds instead of minutes.
+if env_bool("KOMPETENS_REDIS_CACHE", False):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+if os.environ.get("KOMPETENS_BEAT_EVERY_SECONDS"):
+    from datetime import timedelta
+
+    _every = timedelta(seconds=float(os.environ["KOMPETENS_BEAT_EVERY_SECONDS"]))
+    CELERY_BEAT_SCHEDULE = {
+        name: {**entry, "schedule": _every, "options": {}}
+        for name, entry in CELERY_BEAT_SCHEDULE.items()
+    }

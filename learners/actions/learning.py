@@ -11,10 +11,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.tasks import enqueue_on_commit
 from courses.models import CoursePage, LessonPage, QuizPage
 
 from .. import xapi_events as xapi
+from ..emails import record_course_completed
 from ..models import Enrolment, LessonProgress, QuizAttempt
 from ..signals import course_completed
 from .certificates import issue_certificate
@@ -208,7 +208,7 @@ def complete_enrolment_if_done(enrolment: Enrolment) -> bool:
         xapi.course_completed(locked)
         issue_certificate(locked)
         course_completed.send(sender=Enrolment, enrolment=locked)
-        enqueue_on_commit("learners.send_course_completed_email", locked.pk)
+        record_course_completed(locked)
         return True
 
 

@@ -45,6 +45,7 @@ from .plans import (
 from .staff import STAFF_COLUMNS, STAFF_REQUIRED, apply_staff, plan_staff
 from .units import UNIT_COLUMNS, UNIT_REQUIRED, apply_units, plan_units
 from .uploads import (
+    job_started,
     load_outcome,
     load_plan,
     load_upload,
@@ -196,6 +197,7 @@ def check_stored_upload(token, user_id, language):
     (`uploads.store_plan`) in the uploader's language. Reads only; safe to
     run twice (a plan already stored is kept; an upload gone, expired or not
     the user's is left alone)."""
+    job_started(token)
     if load_plan(token) is not None:
         return
     stored = _stored_upload(token, user_id)
@@ -213,6 +215,7 @@ def apply_stored_upload(token, user_id, confirm_deactivations, language):
     stored beside the upload (`uploads.store_outcome`) for the page that
     waits for it. Safe to run twice: an outcome already stored is kept, and
     the import lock makes a second run wait for the first."""
+    job_started(token)
     if load_outcome(token) is not None:
         return
     stored = _stored_upload(token, user_id)

@@ -14,11 +14,16 @@ from pathlib import Path
 
 from django.conf import settings
 
+from core.tasks import enqueue, enqueue_on_commit
+
 from .files import file_sha256
 from .plans import plan_from_dict, plan_to_dict
 
 TOKEN_MAX_AGE_SECONDS = 24 * 3600
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# A worker's job on an upload not started this long after it was handed out
+# was lost with the broker's queue: the waiting page hands it out again.
+JOB_LEASE_SECONDS = 180
 
 
 def import_dir():
@@ -39,6 +44,59 @@ def _plan_path(token):
 
 def _outcome_path(token):
     return import_dir() / f"{token}.outcome.json"
+
+
+def _job_path(token):
+    return import_dir() / f"{token}.job.json"
+
+
+def _write_job(token, job):
+    path = _job_path(token)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(job))
+    os.replace(partial, path)
+
+
+def _read_job(token):
+    try:
+        job = json.loads(_job_path(token).read_text())
+    except (OSError, ValueError):
+        return None
+    return job if isinstance(job, dict) else None
+
+
+def hand_out_job(token, name, *args):
+    """Ask a worker for `name(*args)` on the upload when the transaction
+    commits, and remember it, so that the page waiting for it can ask again
+    if the task was lost (`hand_out_again_if_lost`)."""
+    _write_job(
+        token,
+        {"name": name, "args": list(args), "handed_out": time.time(), "started": None},
+    )
+    enqueue_on_commit(name, *args)
+
+
+def job_started(token):
+    """The worker took the job: it is not handed out again (a second apply
+    would wait for the first and report nothing done)."""
+    job = _read_job(token)
+    if job is not None and not job.get("started"):
+        job["started"] = time.time()
+        _write_job(token, job)
+
+
+def hand_out_again_if_lost(token):
+    """From the waiting page: a job not started JOB_LEASE_SECONDS after it
+    was handed out is handed out again. Returns whether it was."""
+    job = _read_job(token)
+    if job is None or job.get("started"):
+        return False
+    if time.time() - job.get("handed_out", 0) < JOB_LEASE_SECONDS:
+        return False
+    job["handed_out"] = time.time()
+    _write_job(token, job)
+    enqueue(job["name"], *job["args"])
+    return True
 
 
 def _remove_expired():
@@ -98,7 +156,12 @@ def load_upload(user, token):
 
 
 def discard_upload(token):
-    for path in (*_paths(token), _plan_path(token), _outcome_path(token)):
+    for path in (
+        *_paths(token),
+        _plan_path(token),
+        _outcome_path(token),
+        _job_path(token),
+    ):
         path.unlink(missing_ok=True)
 
 

@@ -1,7 +1,9 @@
 """What the browser tests share: the two screens, logging in by the site's own
-form, reaching an element by keyboard, and axe-core's WCAG 2.1 AA check."""
+form, reaching an element by keyboard, axe-core's WCAG 2.1 AA check, and
+screenshots to look at (under /tmp/shots)."""
 
 import re
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -123,3 +125,10 @@ def tab_to(page, predicate, max_presses=80, backwards=False):
         f"Could not reach the element ({predicate}) with {key} in {max_presses} "
         f"presses on {page.url}. Focus went through:\n  " + "\n  ".join(seen[:40])
     )
+
+
+def shot(page, folder, name):
+    """A full-page screenshot, /tmp/shots/<folder>/<name>.png, to look at."""
+    directory = Path("/tmp/shots") / folder
+    directory.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)

@@ -7,8 +7,6 @@ refusal page on a desktop screen and a phone's width; the sign-in is done by
 keyboard. Screenshots go to /tmp/shots/oidc/.
 """
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
@@ -16,7 +14,13 @@ from playwright.sync_api import expect
 
 from organisation.models import AuditEvent, StaffProfile
 from tests import oidc_idp
-from tests.browser.helpers import PHONE, assert_no_axe_violations, path_of, tab_to
+from tests.browser.helpers import (
+    PHONE,
+    assert_no_axe_violations,
+    path_of,
+    shot,
+    tab_to,
+)
 from tests.factories import UserFactory, make_course, make_rule, make_unit
 from tests.oidc_idp import ANNA, ANNA_NUMBER, LEAVER, LEAVER_NUMBER
 
@@ -28,12 +32,7 @@ pytestmark = [
 oidc_provider = oidc_idp.oidc_provider
 sso = oidc_idp.sso
 
-SHOTS = Path("/tmp/shots/oidc")
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+SHOTS = "oidc"
 
 
 def person(username, number, first_name, last_name, **fields):
@@ -78,25 +77,25 @@ def test_signing_in_and_out_with_the_city_account(
     first = main.locator("a.button, button, input").first
     expect(first).to_have_text("Logga in med stadens konto")
     assert_no_axe_violations(page, "the login page with the city's account")
-    shot(page, "login-1280")
+    shot(page, SHOTS, "login-1280")
 
     # By keyboard: Tab to the button, Enter, the provider's form, Enter.
     tab_to(page, "el => el.textContent.trim() === 'Logga in med stadens konto'")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{sso.issuer}/**")
-    shot(page, "provider-login-form")
+    shot(page, SHOTS, "provider-login-form")
     sign_in_at_provider_by_keyboard(page, ANNA)
 
     assert path_of(page) == "/learning/"
     expect(page.get_by_role("heading", level=1)).to_have_text("Mitt lärande")
     expect(main).to_contain_text("Informationssäkerhet")  # Anna's training
     assert signed_in_user_id(page) == str(anna.pk)
-    shot(page, "my-learning-after-sso")
+    shot(page, SHOTS, "my-learning-after-sso")
 
     # Logging out goes through the provider's end-session page and back home.
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url(f"{sso.issuer}/session/end**")
-    shot(page, "provider-logout")
+    shot(page, SHOTS, "provider-logout")
     page.get_by_role("button", name="Yes, sign me out").click()
     page.wait_for_url(f"{live_server.url}/")
     page.goto("/learning/")
@@ -119,7 +118,7 @@ def test_a_leaver_gets_the_refusal_page(new_page, sso, device):
     label = "375" if device else "1280"
     if device:
         assert_no_axe_violations(page, "the login page on a phone")
-        shot(page, f"login-{label}")
+        shot(page, SHOTS, f"login-{label}")
     page.get_by_role("link", name="Logga in med stadens konto").click()
     page.locator("input[name=login]").fill(LEAVER)
     page.locator("input[name=password]").fill("any password")
@@ -128,7 +127,7 @@ def test_a_leaver_gets_the_refusal_page(new_page, sso, device):
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Ditt konto har upphört")
     assert_no_axe_violations(page, "the refusal page")
-    shot(page, f"refused-leaver-{label}")
+    shot(page, SHOTS, f"refused-leaver-{label}")
     event = AuditEvent.objects.get(action=AuditEvent.Action.SSO_REFUSED)
     assert event.details["reason"] == "ended"
     assert event.actor_id == leaver.pk
@@ -146,7 +145,7 @@ def test_a_failed_sign_in_gets_a_page_to_try_again(new_page, sso):
         "Inloggningen kunde inte slutföras"
     )
     assert_no_axe_violations(page, "the refusal page of a failed sign-in")
-    shot(page, "refused-state-1280")
+    shot(page, SHOTS, "refused-state-1280")
     tab_to(page, "el => el.textContent.trim() === 'Försök igen'")
     with page.expect_navigation():
         page.keyboard.press("Enter")

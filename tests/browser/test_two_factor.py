@@ -5,7 +5,6 @@ page (keyboard only), lands in the admin; the next sign-in asks for a code
 finds nothing at WCAG 2.1 AA on any of them. Screenshots in /tmp/shots/login/."""
 
 from base64 import b32decode
-from pathlib import Path
 
 import pytest
 from django_otp.oath import totp
@@ -18,6 +17,7 @@ from tests.browser.helpers import (
     assert_no_axe_violations,
     log_in,
     path_of,
+    shot,
     tab_to,
 )
 from tests.factories import PASSWORD, UserFactory, make_staff
@@ -27,12 +27,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-SHOTS = Path("/tmp/shots/login")
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+SHOTS = "login"
 
 
 def code_from_secret(text):
@@ -58,27 +53,27 @@ def test_a_superuser_enrols_then_gives_a_code_at_the_next_sign_in(new_page, sett
     assert page.locator("h1").inner_text() == "Aktivera tvåstegsinloggning"
     assert page.locator("svg[role=img] title").text_content() == "QR-kod"
     assert_no_axe_violations(page, "the enrolment page")
-    shot(page, "enrol-desktop")
+    shot(page, SHOTS, "enrol-desktop")
 
     secret = page.locator("[data-secret]").inner_text()
     page.locator("main").focus()
     type_code_and_submit(page, code_from_secret(secret))
     assert path_of(page) == "/admin/", page.url
     assert TOTPDevice.objects.get(user=root).confirmed
-    shot(page, "admin-after-enrol")
+    shot(page, SHOTS, "admin-after-enrol")
 
     phone = new_page(device=PHONE)
     log_in(phone, "root", PASSWORD, next_path="/admin/")
     assert path_of(phone).startswith("/konto/tvafaktor/?"), phone.url
     assert_no_axe_violations(phone, "the code page on a phone")
-    shot(phone, "verify-phone")
+    shot(phone, SHOTS, "verify-phone")
     phone.locator("main").focus()
     wrong = f"{(int(code_from_secret(secret)) + 1) % 1_000_000:06d}"
     type_code_and_submit(phone, wrong)
     assert path_of(phone).startswith("/konto/tvafaktor/")
     assert phone.locator(".error-summary").is_visible()
     assert_no_axe_violations(phone, "the code page with an error")
-    shot(phone, "verify-phone-error")
+    shot(phone, SHOTS, "verify-phone-error")
     # The enrolment used this 30-second step's code and django-otp refuses a
     # code twice (tested in tests/accounts); here the person simply waits
     # for the next one, and the wrong code's back-off (1 s) has passed.
@@ -106,7 +101,7 @@ def test_five_wrong_passwords_lock_and_hr_lifts_it_in_the_admin(new_page):
     )
     assert "15 minuter" in phone.locator("main").inner_text()
     assert_no_axe_violations(phone, "the lockout page on a phone")
-    shot(phone, "locked-out-phone")
+    shot(phone, SHOTS, "locked-out-phone")
     width = phone.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 375, f"the lockout page scrolls sideways ({width} px)"
 
@@ -117,13 +112,13 @@ def test_five_wrong_passwords_lock_and_hr_lifts_it_in_the_admin(new_page):
     assert row.locator("th").inner_text() == "anna"
     assert row.locator("td").nth(3).inner_text() == "5"
     assert_no_axe_violations(hr, "the lockouts in the admin")
-    shot(hr, "admin-lockouts")
+    shot(hr, SHOTS, "admin-lockouts")
     tab_to(hr, "el => el.tagName === 'BUTTON' && el.textContent.includes('anna')")
     with hr.expect_navigation():
         hr.keyboard.press("Enter")
     assert hr.locator("[data-no-locked-accounts]").is_visible()
     assert_no_axe_violations(hr, "the lockouts after lifting one")
-    shot(hr, "admin-lockouts-lifted")
+    shot(hr, SHOTS, "admin-lockouts-lifted")
 
     phone.goto("/login/")
     phone.locator("#id_username").fill("anna")

@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -89,6 +90,8 @@ def _worker_database_url() -> str:
 class CeleryWorkerProcess:
     """A running ``celery -A cms worker`` and its captured log."""
 
+    READY = re.compile(r" ready\.\s*$")
+
     def __init__(self, process, broker_url, queue, redis_client):
         self.process = process
         self.broker_url = broker_url
@@ -104,7 +107,7 @@ class CeleryWorkerProcess:
         for line in self.process.stdout:
             with self._lock:
                 self._lines.append(line)
-            if re.search(r" ready\.\s*$", line):
+            if self.READY.search(line):
                 self.ready.set()
 
     @property
@@ -180,6 +183,23 @@ class CeleryWorkerProcess:
             f"({self.pending()} message(s) pending):\n{self.log}"
         )
 
+    def children(self) -> list[int]:
+        """The pids of the worker's pool processes (prefork)."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in path.read_text().split()]
+        except FileNotFoundError:
+            return []
+
+    def kill_all(self) -> None:
+        """SIGKILL the worker and its pool processes at once, as a power cut
+        or an OOM kill of the container would."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(WORKER_STOP_TIMEOUT)
+
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)  # warm shutdown
@@ -188,6 +208,10 @@ class CeleryWorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(WORKER_STOP_TIMEOUT)
+        try:  # pool processes left behind by a killed master
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self._reader.join(5)
 
 
@@ -206,7 +230,7 @@ def _forget_broker_connections(app):
 def _require_worker_prerequisites(fixture_name):
     """Fail (never skip) unless a real worker can share this test's data."""
     from cms.celery import app
-    from learners.tasks import send_course_completed_email
+    from notifications.tasks import send_messages
 
     if not hasattr(connection, "_test_serialized_contents"):
         pytest.fail(
@@ -216,8 +240,8 @@ def _require_worker_prerequisites(fixture_name):
         )
     if importlib.util.find_spec("celery") is None:
         pytest.fail("The celery package is not installed in this interpreter.")
-    if send_course_completed_email.app is not app:
-        pytest.fail("The learners' tasks are not bound to cms.celery.app.")
+    if send_messages.app is not app:
+        pytest.fail("The delivery log's tasks are not bound to cms.celery.app.")
     return app
 
 
@@ -301,15 +325,19 @@ def _worker_env(broker_url, smtp_server, extra=None):
         EMAIL_USE_TLS="0",
         EMAIL_HOST_USER="",
         EMAIL_HOST_PASSWORD="",
+        # The cache in the broker's Redis, as in production: the delivery
+        # log notes there what the relay accepted, shared by every worker.
+        KOMPETENS_REDIS_CACHE="1",
     )
     env.update(extra or {})
     return env
 
 
-def _worker_arguments(queue):
+def _worker_arguments(queue, pool="solo", concurrency=1):
     return [
         "worker",
-        "--pool=solo",
+        f"--pool={pool}",
+        f"--concurrency={concurrency}",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
@@ -321,7 +349,17 @@ def _worker_arguments(queue):
     ]
 
 
-def _spawn_worker(command, env, broker_url, queue, redis_client):
+class CeleryBeatProcess(CeleryWorkerProcess):
+    """A running ``celery -A cms beat``: it only publishes."""
+
+    READY = re.compile(r"beat: Starting\.\.\.")
+
+    def sent(self, task_name: str) -> int:
+        """How many times it sent `task_name`."""
+        return self.log.count(f"({task_name})")
+
+
+def _spawn_worker(command, env, broker_url, queue, redis_client, kind=None):
     """Start the worker process and wait until it is ready (or fail)."""
     process = subprocess.Popen(
         command,
@@ -332,8 +370,9 @@ def _spawn_worker(command, env, broker_url, queue, redis_client):
         stderr=subprocess.STDOUT,
         text=True,
         bufsize=1,
+        start_new_session=True,  # its own process group: kill_all()
     )
-    worker = CeleryWorkerProcess(process, broker_url, queue, redis_client)
+    worker = (kind or CeleryWorkerProcess)(process, broker_url, queue, redis_client)
     deadline = time.monotonic() + WORKER_READY_TIMEOUT
     while not worker.ready.wait(0.1):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -447,8 +486,16 @@ class CeleryWorkers:
         self.started: list[CeleryWorkerProcess] = []
 
     def start(
-        self, *, env=None, transport_options=None, module_attributes=None
+        self,
+        *,
+        env=None,
+        transport_options=None,
+        module_attributes=None,
+        pool="solo",
+        concurrency=1,
     ) -> CeleryWorkerProcess:
+        """A worker: `pool="prefork"` for a master process and `concurrency`
+        child processes (`.children()`), as in production."""
         overrides = {}
         if transport_options:
             overrides["broker_transport_options"] = dict(transport_options)
@@ -460,17 +507,17 @@ class CeleryWorkers:
             launcher = [sys.executable, "-c", _WORKER_BOOTSTRAP]
         else:
             launcher = [sys.executable, "-m", "celery", "-A", "cms"]
-        return self._launch(launcher, extra_env)
+        return self._launch(launcher, extra_env, (pool, concurrency))
 
-    def _launch(self, launcher, extra_env):
+    def _launch(self, launcher, extra_env, pool):
         worker = _spawn_worker(
-            [*launcher, *_worker_arguments(self.queue)],
+            [*launcher, *_worker_arguments(self.queue, *pool)],
             _worker_env(self.broker_url, self.smtp_server, extra_env),
             self.broker_url,
             self.queue,
             self.redis,
         )
-        worker.launcher, worker.extra_env = launcher, extra_env
+        worker.launcher, worker.extra_env, worker.pool = launcher, extra_env, pool
         self.started.append(worker)
         return worker
 
@@ -479,9 +526,42 @@ class CeleryWorkers:
         broker (its unacknowledged tasks stay there). A live `worker` is shut
         down warm first."""
         worker.stop()
-        return self._launch(worker.launcher, worker.extra_env)
+        return self._launch(worker.launcher, worker.extra_env, worker.pool)
+
+    def start_beat(self, tmp_path, *, every_seconds=1.0) -> CeleryBeatProcess:
+        """A real beat process whose every entry runs each `every_seconds`
+        (cms.settings.test, KOMPETENS_BEAT_EVERY_SECONDS), with a schedule
+        file of its own: start two for two beats."""
+        number = sum(isinstance(w, CeleryBeatProcess) for w in self.started) + 1
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cms",
+            "beat",
+            "--loglevel=INFO",
+            "-s",
+            str(tmp_path / f"beat-{number}-schedule"),
+            "--pidfile",
+            str(tmp_path / f"beat-{number}.pid"),
+        ]
+        env = _worker_env(
+            self.broker_url,
+            self.smtp_server,
+            {"KOMPETENS_BEAT_EVERY_SECONDS": str(every_seconds)},
+        )
+        beat = _spawn_worker(
+            command, env, self.broker_url, self.queue, self.redis, CeleryBeatProcess
+        )
+        self.started.append(beat)
+        return beat
 
     def stop_all(self):
+        """Warm shutdown of all at once (each may wait for its running task)."""
+        for worker in self.started:
+            if worker.process.poll() is None:
+                worker.process.send_signal(signal.SIGTERM)
         for worker in self.started:
             worker.stop()
 
@@ -506,6 +586,92 @@ def celery_workers(
             if _test_failed(request):
                 for number, worker in enumerate(workers.started, 1):
                     _print_worker_log(worker, f"celery worker #{number}")
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port, without persistence:
+    `.kill()` (SIGKILL) and `.start()` again on the same port bring it back
+    empty, as a broker restarted after a crash does."""
+
+    def __init__(self, directory: Path):
+        from tests.ralph_lrs import free_port
+
+        self.directory = directory
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.RedisError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"redis-server on {self.port} did not start")
+                time.sleep(0.05)
+        client.close()
+        return self
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(10)
+
+    def client(self):
+        return redis.Redis.from_url(self.url, socket_connect_timeout=3)
+
+
+@pytest.fixture
+def broker_celery_workers(
+    request,
+    transactional_db,
+    django_db_serialized_rollback,
+    smtp_server,
+    monkeypatch,
+    tmp_path,
+):
+    """(workers, broker): like `celery_workers`, on a Redis of the test's own
+    that the test may kill and start again empty (`broker.kill()`,
+    `broker.start()`)."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed (apt-get install redis-server).")
+    app = _require_worker_prerequisites("broker_celery_workers")
+    broker = PrivateRedis(tmp_path).start()
+    client = broker.client()
+    workers = CeleryWorkers(app, broker.url, client, smtp_server)
+    try:
+        with _publishing_to(app, broker.url, monkeypatch):
+            yield workers, broker
+    finally:
+        workers.stop_all()
+        if _test_failed(request):
+            for number, worker in enumerate(workers.started, 1):
+                _print_worker_log(worker, f"celery process #{number}")
+        client.close()
+        if broker.process.poll() is None:
+            broker.kill()
 
 
 # --- Ralph LRS ----------------------------------------------------------------

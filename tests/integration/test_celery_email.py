@@ -1,4 +1,5 @@
-"""Course completion → on-commit enqueue → real worker on Redis → real SMTP."""
+"""Course completion → the delivery log's row, written with it → on-commit
+enqueue → real worker on Redis → real SMTP."""
 
 import pytest
 from django.conf import settings
@@ -6,8 +7,8 @@ from django.db import connection
 
 from learners import actions
 from learners.models import Enrolment
-from learners.tasks import send_course_completed_email, sweep_completion_emails
 from notifications.models import Notification
+from notifications.tasks import hand_out, send_messages
 
 pytestmark = pytest.mark.integration
 
@@ -48,17 +49,17 @@ def test_course_completion_email_is_sent_once_through_a_real_worker_and_smtp(
     assert notification.subject == message["Subject"]
 
     # Everything that could send it again: the action repeated, an explicit
-    # second enqueue and the catch-up sweep — all through the real worker.
+    # second enqueue and the hand-out sweep — all through the real worker.
     actions.record_lesson_progress(learner, lessons[-1], completed=True)
-    send_course_completed_email.delay(enrolment.pk)
-    sweep_completion_emails.delay()
+    send_messages.delay([notification.pk])
+    hand_out.delay()
     celery_worker_process.wait_until_idle()
 
     assert len(smtp_server.messages) == 1
-    send_results = celery_worker_process.task_results(send_course_completed_email.name)
+    send_results = celery_worker_process.task_results(send_messages.name)
     # The first send, then the explicit repeat; the sweep finds nothing unsent.
-    assert send_results == ["'sent'", "'already sent'"]
-    assert celery_worker_process.task_results(sweep_completion_emails.name) == ["0"]
+    assert send_results == ["{'sent': 1}", "{'nothing to do': 1}"]
+    assert celery_worker_process.task_results(hand_out.name) == ["0"]
     assert "Traceback" not in celery_worker_process.log, celery_worker_process.log
     notification.refresh_from_db()
     assert notification.status == Notification.Status.SENT

@@ -1,17 +1,18 @@
 """Reminders end to end: planned and stored by the sweep, sent by real Celery
 workers on the real Redis to a real SMTP server, and read back from what
-arrived there — once, also when a worker dies mid-send, the mail relay is
-down for a while, or two sweeps run at the same time.
+arrived there — once, also when two sweeps run at the same time or one batch
+is handed to two workers. (Workers killed, the relay, the database or the
+broker lost: test_faults.py.)
 
 The sending window is the whole day and weekends are allowed, so nothing here
 depends on the clock; the day planned is given to the sweep explicitly.
 """
 
-import signal
+import ast
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -19,17 +20,18 @@ from django.utils import timezone
 
 from assignments.models import Assignment
 from notifications.models import Notification
-from reminders.models import NotificationItem, ReminderPolicy
+from notifications.tasks import send_messages
+from reminders.models import NotificationItem
 from reminders.planning import plan_day, store_plan
-from reminders.tasks import send_reminders, sweep_reminders
+from reminders.tasks import sweep_reminders
 from tests.factories import make_course, make_staff
-from tests.integration import short_visibility_timeout
+from tests.helpers import whole_day_reminder_policy
 
 pytestmark = pytest.mark.integration
 
 SENT = Notification.Status.SENT
 SWEEP = sweep_reminders.name
-SEND = send_reminders.name
+SEND = send_messages.name
 
 
 @pytest.fixture
@@ -39,17 +41,7 @@ def today():
 
 @pytest.fixture
 def rules(transactional_db, today):
-    policy = ReminderPolicy.load()
-    policy.window_start = time(0, 0)
-    policy.window_end = time(23, 59, 59, 999999)
-    policy.send_on_weekends = True
-    policy.before_days = "14, 3"
-    policy.on_due_date = True
-    # No weekly digest today: plain reminders, whatever weekday this runs on.
-    policy.digest_weekday = policy.manager_digest_weekday = (today.weekday() + 3) % 7
-    policy.rate_per_minute = 10_000
-    policy.save()
-    return policy
+    return whole_day_reminder_policy()
 
 
 def assign(course, person, due):
@@ -147,123 +139,10 @@ def test_a_sweep_delivers_one_grouped_message_per_person_and_a_second_nothing(
     sweep_reminders.delay(today.isoformat())
     worker.wait_until_idle()
     assert worker.task_results(SWEEP) == ["3", "0"]
-    assert worker.task_results(SEND) == ["'done'"]
+    assert worker.task_results(SEND) == ["{'sent': 3}"]
     assert len(smtp_server.messages) == 3
     assert NotificationItem.objects.count() == 4
     assert "Traceback" not in worker.log, worker.log
-
-
-# Redelivery of the killed worker's task after 3 s; a claim older than 1 s
-# counts as abandoned (in production: one hour, and ten minutes).
-VISIBILITY_TIMEOUT = 3
-CLAIM_LEASE_SECONDS = 1
-
-
-@pytest.mark.parametrize(
-    "crash_at", ["before_claim", "after_claim", "after_accept", "after_mark"]
-)
-def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_an_unmarked_send(
-    reminded, celery_workers, smtp_server, today, tmp_path, crash_at
-):
-    marker = tmp_path / "killed-once"
-    worker = celery_workers.start(
-        env={"KOMPETENS_CRASH_AT": crash_at, "KOMPETENS_CRASH_MARKER": str(marker)},
-        transport_options=short_visibility_timeout(VISIBILITY_TIMEOUT),
-        module_attributes={"notifications.sender.CLAIM_LEASE": CLAIM_LEASE_SECONDS},
-    )
-
-    sweep_reminders.delay(today.isoformat())
-    assert worker.wait_for_exit(timeout=30) == -signal.SIGKILL, worker.log
-    assert marker.exists()
-
-    # Killed at the first message of the batch (lowest id), at the named point.
-    notifications = list(Notification.objects.order_by("pk"))
-    assert len(notifications) == 3
-    first, *rest = notifications
-    at_kill = {
-        "before_claim": (Notification.Status.PENDING, 0, 0),
-        "after_claim": (Notification.Status.SENDING, 1, 0),
-        "after_accept": (Notification.Status.SENDING, 1, 1),
-        "after_mark": (SENT, 1, 1),
-    }[crash_at]
-    assert (first.status, first.attempts, len(smtp_server.messages)) == at_kill
-    assert {(n.status, n.attempts) for n in rest} == {(Notification.Status.PENDING, 0)}
-    assert worker.task_results(SWEEP) == ["3"]
-    assert worker.task_results(SEND) == []
-
-    # Nothing but the broker's redelivery of the unacknowledged batch (no
-    # further sweep) finishes the work in the restarted worker.
-    restarted = celery_workers.restart(worker)
-    duplicated = crash_at == "after_accept"
-    smtp_server.wait_for(3 + duplicated, timeout=30)
-    restarted.wait_until_idle(timeout=30)
-    # The batch ran to its end (a second redelivery, had the run outlasted
-    # the 3 s visibility timeout, would find everything claimed or sent).
-    assert restarted.task_results(SEND)[:1] == ["'done'"]
-
-    messages = smtp_server.messages
-    counts = message_ids(messages)
-    if duplicated:
-        # Accepted by the relay but not marked sent: that one message, and
-        # only it, went twice — with the same Message-ID, so the receiving
-        # side can tell it is the same message.
-        assert len(messages) == 4
-        assert counts == {first.message_id: 2, **{n.message_id: 1 for n in rest}}
-        copies = [e for e in messages if e.parsed()["Message-ID"] == first.message_id]
-        assert copies[0].rcpt_tos == copies[1].rcpt_tos
-        assert copies[0].parsed()["Subject"] == copies[1].parsed()["Subject"]
-        assert body(copies[0]) == body(copies[1])
-        # messages[0] is the copy accepted before the kill.
-        assert_each_sent_once(messages[1:], reminded)
-    else:
-        assert len(messages) == 3
-        assert counts == {n.message_id: 1 for n in notifications}
-        assert_each_sent_once(messages, reminded)
-
-    attempts = {n.pk: n.attempts for n in Notification.objects.all()}
-    assert set(Notification.objects.values_list("status", flat=True)) == {SENT}
-    # A claim taken before the kill counts as an attempt; a repeat claim too.
-    reclaimed = crash_at in ("after_claim", "after_accept")
-    assert attempts == {first.pk: 1 + reclaimed, **{n.pk: 1 for n in rest}}
-
-
-def test_mail_relay_down_during_the_sweep_then_up_delivers_everything_once(
-    reminded, celery_workers, smtp_server, today
-):
-    # The backoff is 30 s, 60 s, … capped at MAX_BACKOFF_SECONDS: capped at
-    # 1 s here, so the relay can stay down for more tries than MAX_ATTEMPTS.
-    worker = celery_workers.start(
-        module_attributes={"reminders.sending.MAX_BACKOFF_SECONDS": 1}
-    )
-    smtp_server.stop()  # nothing listens on the port the worker sends to
-
-    sweep_reminders.delay(today.isoformat())
-    retries = 7  # more than MAX_ATTEMPTS (5): a relay outage is not an attempt
-    worker.wait_for_task_results(SEND, retries, timeout=30)
-    assert len(smtp_server.messages) == 0
-    assert set(worker.task_results(SEND)) == {"'mail relay unavailable'"}
-    # Not given up, and the failed tries not counted (a retry may be in
-    # flight right now, holding its claim: one attempt at most).
-    statuses = Notification.objects.values_list("status", "attempts")
-    assert len(statuses) == 3
-    assert {status for status, _attempts in statuses} <= {
-        Notification.Status.PENDING,
-        Notification.Status.SENDING,
-        Notification.Status.FAILED,
-    }
-    assert max(attempts for _status, attempts in statuses) <= 1
-
-    smtp_server.start_again()
-    smtp_server.wait_for(3, timeout=30)
-    worker.wait_until_idle()
-
-    messages = smtp_server.messages
-    assert len(messages) == 3
-    assert_each_sent_once(messages, reminded)
-    assert worker.task_results(SEND)[-1] == "'done'"
-    assert set(Notification.objects.values_list("status", "attempts")) == {(SENT, 1)}
-    # Only the one batch was ever handed out: the retries are its re-enqueues.
-    assert worker.task_results(SWEEP) == ["3"]
 
 
 @pytest.fixture
@@ -335,15 +214,16 @@ def test_one_batch_handed_to_two_workers_at_once_is_sent_once(
     assert len(ids) == 8
     workers = [celery_workers.start(), celery_workers.start()]
 
-    send_reminders.delay(ids)
-    send_reminders.delay(ids)
+    send_messages.delay(ids)
+    send_messages.delay(ids)
     smtp_server.wait_for(8, timeout=30)
     workers[0].wait_until_idle(timeout=30)
 
-    # Each worker went through the whole batch (a solo worker runs one task
-    # at a time, so the two copies went to the two workers).
-    for worker in workers:
-        assert worker.task_results(SEND) == ["'done'"], worker.log
+    # Both copies went through the whole batch (usually one on each worker;
+    # a fast worker may take both) and between them sent each message once.
+    outcomes = [ast.literal_eval(r) for w in workers for r in w.task_results(SEND)]
+    assert len(outcomes) == 2, outcomes
+    assert sum(o.get("sent", 0) for o in outcomes) == 8, outcomes
     messages = smtp_server.messages
     assert len(messages) == 8
     assert_each_sent_once(messages, eight_reminded)

@@ -247,10 +247,10 @@ def test_new_staff_are_created_with_an_invitation(
     assert asa.start_date == datetime.date(2020, 1, 1)
     assert not asa.user.has_usable_password()
     # An invitation for the one new person with an email, none for Bo: one
-    # invitation task, the re-evaluation of the assignments, and (asked for by
-    # that sweep when it ran) the refresh of the report counts.
+    # hand-out of the delivery log, the re-evaluation of the assignments, and
+    # (asked for by that sweep when it ran) the refresh of the report counts.
     assert [callback.func.__self__.name for callback in callbacks] == [
-        "organisation.send_invitations",
+        "notifications.hand_out",
         "assignments.sweep_assignments",
         "reports.refresh_report_counts",
     ]

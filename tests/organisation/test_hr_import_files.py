@@ -3,9 +3,11 @@ stored; a large file is checked by a worker ("checking your file…", then
 the same dry run page), and applied all or nothing as before."""
 
 import io
+import time
 import zipfile
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -13,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from organisation import hr_import, import_views
+from organisation.hr_import import uploads
 from organisation.models import AuditEvent, StaffProfile
 from tests.factories import UserFactory, make_unit
 from tests.helpers import STAFF_HEADER, csv_bytes, in_english, staff_row
@@ -199,3 +202,33 @@ def test_the_worker_task_is_safe_to_run_twice(hr_client, unit, settings):
     hr_import.check_stored_upload(token, user_id, "en")
     assert (import_views.import_dir() / f"{token}.plan.json").read_text() == first
     hr_import.check_stored_upload("x" * 43, user_id, "en")  # unknown: nothing
+
+
+def test_a_workers_job_lost_with_the_broker_is_handed_out_again_by_the_waiting_page(
+    hr_client, unit, settings, django_capture_on_commit_callbacks
+):
+    """The task sent on commit never reaches a worker (a broker restarted
+    empty): the page waiting for it sends it again once JOB_LEASE_SECONDS
+    have passed without the job starting — and never while it runs."""
+    settings.HR_IMPORT_WORKER_ABOVE_BYTES = 100
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = upload(
+            hr_client, csv_bytes(STAFF_HEADER, staff_row("3005", "Åke", "Öst"))
+        )
+    check_url = response["Location"]
+    token = check_url.rstrip("/").rsplit("/", 1)[-1]
+    assert len(callbacks) == 1  # sent on commit; dropped here: the lost task
+
+    # Within the lease the page waits, and sends nothing again.
+    assert hr_client.get(check_url, {"status": ""}).json() == {"ready": False}
+    assert uploads.hand_out_again_if_lost(token) is False
+
+    later = time.time() + uploads.JOB_LEASE_SECONDS + 1
+    with time_machine.travel(later, tick=False):
+        # Celery is eager here: the job sent again runs at once.
+        assert hr_client.get(check_url, {"status": ""}).json() == {"ready": False}
+        assert hr_client.get(check_url, {"status": ""}).json() == {"ready": True}
+        plan = hr_client.get(check_url).context["plan"]
+        assert [entry.name for entry in plan.created] == ["Åke Öst"]
+        # Started (and done): never handed out again.
+        assert uploads.hand_out_again_if_lost(token) is False

@@ -1,7 +1,12 @@
 """Reminder scheduling with frozen time: each trigger, catch-up, grouping,
 digests, escalation, suppression, the sending window across daylight-saving
 changes, and exactly-once storage and sending (in-process; the real worker and
-SMTP server are in tests/integration)."""
+SMTP server are in tests/integration).
+
+Reminder messages are sent by the delivery log (`notifications.sender`): the
+sweep plans the day and calls `hand_out`, which gives what may go now to
+`send_messages` (eager here); the window and the rate are the reminder kinds'
+own (`reminders.sending.register_kinds`)."""
 
 import datetime
 from datetime import date, timedelta
@@ -10,14 +15,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 
 from assignments.models import Assignment, Exemption
+from core import ratelimit
 from learners import actions
+from notifications import sender
 from notifications.models import Notification
+from notifications.tasks import send_messages
 from organisation.models import AuditEvent, OrgUnit, StaffProfile
 from reminders.models import NotificationItem, ReminderPolicy
 from reminders.planning import in_sending_window, plan_day, store_plan
-from reminders.tasks import send_reminders, sweep_reminders
+from reminders.tasks import sweep_reminders
 from tests.factories import UserFactory, make_course, make_rule, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +39,21 @@ TUESDAY = date(2027, 3, 9)
 def at(day, hour=9, minute=0):
     """A moment in Stockholm's local time."""
     return datetime.datetime.combine(day, datetime.time(hour, minute), STOCKHOLM)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    """The reminders' rate is a counter per clock minute in Redis, and the
+    frozen minutes here are the same in every test (and every run): each
+    test starts with the minute's budget whole. The delivery log's marks
+    (relay down, recovered, accepted) live in the cache: none is carried over
+    from another test."""
+    client = ratelimit._redis()
+    for key in client.scan_iter("kompetens:rate:reminders:*"):
+        client.delete(key)
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -252,7 +276,8 @@ def test_store_twice_is_once_and_a_sent_message_takes_nothing_more(
     assert store_plan(plan_day(day, rules)) == ids
     assert Notification.objects.count() == 1 and NotificationItem.objects.count() == 1
     with time_machine.travel(at(day, 9), tick=False):
-        send_reminders(ids)
+        assert send_messages(ids) == {"sent": 1}
+        assert send_messages(ids) == {"nothing to do": 1}  # a second delivery
     assert len(mail.outbox) == 1
     # A course assigned later that day waits for tomorrow's message.
     second = make_course(catalogue, lessons=1)
@@ -298,11 +323,23 @@ def test_nothing_is_sent_outside_the_window_and_it_goes_out_in_the_next(
     assign(course, person, date(2027, 3, 20))
     with time_machine.travel(at(MONDAY, 6, 30), tick=False):
         assert sweep_reminders() == 0  # planned, not handed out
-    assert Notification.objects.get().status == "pending"
+        # A chunk handed out in the window, taken by a worker after it shut:
+        # nothing goes, and the message is back on the pile, unclaimed.
+        notification = Notification.objects.get()
+        Notification.objects.update(enqueued_at=at(MONDAY, 6, 29))
+        assert sender.send_messages([notification.pk]) == {
+            "outside the sending window": 1
+        }
+    notification.refresh_from_db()
+    assert notification.status == "pending" and notification.attempts == 0
+    assert notification.enqueued_at is None
     assert mail.outbox == []
+    with time_machine.travel(at(MONDAY, 7, 59), tick=False):
+        assert sender.hand_out() == 0
     with time_machine.travel(at(MONDAY, 8, 0), tick=False):
         assert sweep_reminders() == 1
     assert len(mail.outbox) == 1
+    assert Notification.objects.get().status == "sent"
 
 
 def test_completed_meanwhile_means_not_sent(course, unit, rules, lessons):
@@ -317,14 +354,28 @@ def test_completed_meanwhile_means_not_sent(course, unit, rules, lessons):
     assert Notification.objects.get().status == "not_sent"
 
 
+def test_a_recipient_who_left_meanwhile_gets_nothing(course, unit, rules):
+    """Planned while the person was active; deactivated (an HR import)
+    before the window opened: the message is not sent, and not tried again."""
+    person = make_staff("p", unit=unit)
+    assign(course, person, date(2027, 3, 20))
+    with time_machine.travel(at(MONDAY, 6, 0), tick=False):
+        sweep_reminders()
+    assert Notification.objects.get().status == "pending"
+    person.is_active = False
+    person.save()
+    with time_machine.travel(at(MONDAY, 9, 0), tick=False):
+        assert sweep_reminders() == 1
+    with time_machine.travel(at(MONDAY, 9, 10), tick=False):
+        assert sweep_reminders() == 0
+    assert mail.outbox == []
+    notification = Notification.objects.get()
+    assert notification.status == "not_sent" and notification.sent_at is None
+
+
 def test_rate_limit_holds_the_rest_for_later(catalogue, unit, rules):
     """The budget is per minute across workers (a counter in Redis): five
     messages at two a minute go out over three minutes, each once."""
-    from core import ratelimit
-
-    client = ratelimit._redis()
-    for key in client.scan_iter("kompetens:rate:*"):
-        client.delete(key)
     rules.rate_per_minute = 2
     rules.save()
     for index in range(5):
@@ -340,6 +391,43 @@ def test_rate_limit_holds_the_rest_for_later(catalogue, unit, rules):
         f"p{index}@example.se" for index in range(5)
     )
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_the_rate_holds_across_a_chunk_and_the_rest_goes_at_the_next_hand_outs(
+    catalogue, unit, rules
+):
+    """A chunk bigger than the minute's budget (a manager's "remind all", a
+    hand-out racing another worker): what the budget lets out is sent, the
+    rest goes back to the pile, unclaimed, and is handed out again in the
+    next minutes, neither lost nor sent twice."""
+    rules.rate_per_minute = 2
+    rules.save()
+    for index in range(5):
+        person = make_staff(f"p{index}", unit=unit)
+        assign(make_course(catalogue, lessons=1), person, date(2027, 3, 20))
+    ids = store_plan(plan_day(MONDAY, rules))
+    assert len(ids) == 5
+    with time_machine.travel(at(MONDAY, 9, 0), tick=False):
+        assert sender.send_messages(ids) == {"sent": 2, "rate limited": 1}
+        rest = Notification.objects.filter(status=Notification.Status.PENDING)
+        assert rest.count() == 3
+        assert not rest.filter(enqueued_at__isnull=False).exists()  # back
+        assert set(rest.values_list("attempts", flat=True)) == {0}  # unclaimed
+        # The same minute: handed out (the budget is the workers' to find
+        # spent), nothing sent, back again.
+        assert sender.hand_out() == 2
+        assert len(mail.outbox) == 2
+    with time_machine.travel(at(MONDAY, 9, 1), tick=False):
+        assert sender.hand_out() == 2
+    assert len(mail.outbox) == 4
+    with time_machine.travel(at(MONDAY, 9, 2), tick=False):
+        assert sender.hand_out() == 1
+    with time_machine.travel(at(MONDAY, 9, 3), tick=False):
+        assert sender.hand_out() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        f"p{index}@example.se" for index in range(5)
+    )
+    assert set(Notification.objects.values_list("status", "attempts")) == {("sent", 1)}
 
 
 def test_no_weekend_planning_and_weekend_sending_is_configurable(course, unit, rules):
@@ -436,6 +524,16 @@ def test_manager_reminds_once_a_day_per_person_and_course(
         client.force_login(boss)
         client.post(reverse("reminders:remind_overdue"))
     assert len(mail.outbox) == 2
+    # Sent on commit, marked: the hand-outs after it leave them alone.
+    assert set(
+        Notification.objects.filter(kind=Notification.Kind.MANUAL).values_list(
+            "status", flat=True
+        )
+    ) == {"sent"}
+    for minute in (11, 20):
+        with time_machine.travel(at(TUESDAY, minute), tick=False):
+            assert sender.hand_out() == 0
+    assert len(mail.outbox) == 2
 
 
 def test_remind_from_the_wrong_side(client, course, unit, rules):
@@ -486,51 +584,92 @@ def test_hr_looks_up_whether_and_when_a_person_was_told(client, course, unit, ru
 
 
 def test_celery_is_configured_for_at_least_once_delivery(settings):
-    """acks_late, rejected on worker loss, one message prefetched; no
-    countdown near the broker's visibility timeout; every beat entry expires."""
-    from notifications.sender import CLAIM_LEASE
-    from reminders import tasks
-    from reminders.sending import MAX_BACKOFF_SECONDS
+    """acks_late, rejected on worker loss, one message prefetched; every beat
+    entry expires; the task that sends reminder messages (the delivery
+    log's) is acknowledged only once it has run."""
+    from notifications import tasks
 
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
-    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    assert MAX_BACKOFF_SECONDS < visibility / 2
-    assert CLAIM_LEASE.total_seconds() < visibility
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["options"]["expires"] > 0, name
-    assert tasks.send_reminders.acks_late and tasks.send_reminders.reject_on_worker_lost
+    assert tasks.send_messages.acks_late and tasks.send_messages.reject_on_worker_lost
 
 
-def test_a_sweep_hands_out_no_more_than_the_rate_lets_out_before_the_next(
-    catalogue, unit, rules
-):
-    """At 1 a minute, a sweep every 10 minutes hands out at most 10: the
-    backlog waits in the database, not as tasks churning at the limiter."""
-    from reminders.sending import enqueue_pending_reminders
+def test_the_leases_fit_together(settings):
+    """A claim outlives the slowest send (six SMTP commands of EMAIL_TIMEOUT
+    and the retries of the "sent" mark), so no live sender is overtaken; a
+    message lost with its task is handed out again within five minutes (the
+    lease, then the next minute's hand-out: #14's promise); and no task waits
+    on a countdown longer than the broker's visibility timeout, after which
+    it would be delivered twice."""
+    from celery import current_app
 
-    rules.rate_per_minute = 1
-    for index in range(12):
-        Notification.objects.create(
-            key=f"reminders:test:{index}",
-            kind=Notification.Kind.REMINDERS,
-            recipient=make_staff(f"q{index}", unit=unit),
-        )
+    from notifications.sender import CLAIM_LEASE, ENQUEUE_LEASE, MARK_RETRY_FOR
+
+    worst_send = 6 * timedelta(seconds=settings.EMAIL_TIMEOUT) + MARK_RETRY_FOR
+    assert CLAIM_LEASE > worst_send
+    hand_out = settings.CELERY_BEAT_SCHEDULE["mail"]
+    assert hand_out["task"] == "notifications.hand_out"
+    assert hand_out["schedule"].minute == set(range(60))  # every minute
+    assert hand_out["schedule"].hour == set(range(24))
+    assert ENQUEUE_LEASE + timedelta(minutes=1) <= timedelta(minutes=5)
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert CLAIM_LEASE.total_seconds() < visibility
+    current_app.loader.import_default_modules()
+    ours = [
+        task
+        for name, task in current_app.tasks.items()
+        if not name.startswith("celery.")
+    ]
+    assert "notifications.send_messages" in {task.name for task in ours}
+    for task in ours:
+        if getattr(task, "autoretry_for", ()):
+            longest = task.retry_backoff_max if task.retry_backoff else 0
+            assert max(longest, task.default_retry_delay) < visibility, task.name
+
+
+def test_a_hand_out_gives_out_no_more_than_the_minutes_rate(catalogue, unit, rules):
+    """At 3 a minute, a hand-out gives out at most 3: the backlog waits in the
+    database, not as tasks churning at the limiter; and none before the
+    window opens."""
+    rules.rate_per_minute = 3
+    rules.save()
+    for index in range(7):
+        person = make_staff(f"q{index}", unit=unit)
+        assign(make_course(catalogue, lessons=1), person, date(2027, 3, 20))
     with time_machine.travel(at(MONDAY, 6), tick=False):
-        assert enqueue_pending_reminders(rules) == 0  # before the window
-    rules.send_on_weekends = True
-    from unittest import mock
+        sweep_reminders()
+        assert sender.hand_out() == 0  # before the window
+    assert not Notification.objects.filter(enqueued_at__isnull=False).exists()
+    handed = []
+    for minute in range(4):
+        with time_machine.travel(at(MONDAY, 9, minute), tick=False):
+            handed.append(sender.hand_out())
+    assert handed == [3, 3, 1, 0]
+    assert len(mail.outbox) == 7
 
-    with (
-        time_machine.travel(at(MONDAY, 9), tick=False),
-        mock.patch("reminders.tasks.send_reminders.delay") as delay,
-    ):
-        # The task itself is not the point here (and has nothing to say):
-        # count what is handed out, without running it.
-        assert enqueue_pending_reminders(rules) == 10
-        assert sum(len(call.args[0]) for call in delay.call_args_list) == 10
-        assert enqueue_pending_reminders(rules) == 2  # the next sweep: the rest
-        assert enqueue_pending_reminders(rules) == 0  # all leased for 30 minutes
+
+def test_a_reminder_whose_task_was_lost_is_handed_out_again_after_the_lease(
+    course, unit, rules
+):
+    """Handed out at 9:00 and lost with its task (a broker restarted empty):
+    left alone while a worker could still have it, handed out again and sent
+    within five minutes."""
+    person = make_staff("p", unit=unit)
+    assign(course, person, date(2027, 3, 20))
+    (notification_id,) = store_plan(plan_day(MONDAY, rules))
+    # What a hand-out writes before its task is sent (sender._send_in_chunks).
+    Notification.objects.filter(pk=notification_id).update(enqueued_at=at(MONDAY, 9))
+    with time_machine.travel(at(MONDAY, 9, 3), tick=False):
+        assert sender.hand_out() == 0  # still within ENQUEUE_LEASE
+    assert mail.outbox == []
+    with time_machine.travel(at(MONDAY, 9, 4), tick=False):
+        assert sender.hand_out() == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [person.email]
+    with time_machine.travel(at(MONDAY, 9, 10), tick=False):
+        assert sender.hand_out() == 0
+    assert len(mail.outbox) == 1
 
 
 def test_a_second_sweep_the_same_day_writes_nothing(course, unit, rules):

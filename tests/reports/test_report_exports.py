@@ -4,7 +4,9 @@ downloadable only by the person who asked while the unit is in their scope,
 deleted when their time is up. Every step audited; tried from the wrong side.
 
 The task bodies run in-process here (the test settings' eager Celery); the
-real worker builds one in tests/integration/test_report_export_worker.py."""
+real worker builds one in tests/integration/test_report_export_worker.py. The
+link is mailed through the delivery log (`notifications.sender`): a
+notification written when the build is done, sent when that commits."""
 
 import csv
 import io
@@ -17,13 +19,18 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
+from notifications import sender
+from notifications.models import Notification
 from organisation.models import AuditEvent, OrgUnit, StaffProfile
 from reports import exports as report_exports
+from reports.exports import BUILD_ATTEMPTS, BUILD_LEASE, QUEUED_RESEND_AFTER
 from reports.models import ReportExport
 from reports.tasks import build_report_export, sweep_report_exports
+from tests.core.test_enqueue_once import queued  # noqa: F401 - a fixture
 from tests.factories import make_staff
 from tests.helpers import add_people, make_report_org
 
@@ -115,7 +122,9 @@ def test_a_big_export_is_built_by_the_task_and_equals_the_screen(
             response = ask(client, url, {**params, "format": file_format})
         assert response.status_code == 302
         assert response.url == reverse("reports:report_exports")
-        assert len(callbacks) == 1  # the task, queued on commit (run eagerly)
+        # The build, queued on commit (run eagerly), and then its mail,
+        # written by the build and sent when the build's work commits.
+        assert len(callbacks) == 2
         export = ReportExport.objects.get(format=file_format)
         assert export.state == ReportExport.State.READY
         assert export.rows == 10 and export.unit_id == org["a"].pk
@@ -241,20 +250,29 @@ def test_asking_twice_is_one_export_and_there_is_a_limit(client, org, small_limi
     assert small.status_code == 200 and len(_csv_lines(small.getvalue())) == 3
 
 
-def test_a_second_delivery_of_the_task_builds_and_mails_once(client, org, small_limits):
+def test_a_second_delivery_of_the_task_builds_and_mails_once(
+    client, org, small_limits, django_capture_on_commit_callbacks
+):
     add_people(org, org["a1"], 2, "a1-")
     org["head_a"].email = "head@example.org"
     org["head_a"].save()
     client.force_login(org["head_a"])
     ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
-    assert build_report_export(str(export.pk)) == "ready"
-    assert build_report_export(str(export.pk)) == "not queued"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert build_report_export(str(export.pk)) == "ready"
+        assert build_report_export(str(export.pk)) == "not queued"
     assert len(mail.outbox) == 1
+    notification = Notification.objects.get()
+    assert notification.kind == Notification.Kind.REPORT_EXPORT
+    assert notification.recipient == org["head_a"]
+    assert notification.data == {"export": str(export.pk)}
+    assert notification.status == Notification.Status.SENT
+    assert mail.outbox[0].extra_headers["Message-ID"] == notification.message_id
 
 
 def test_the_file_is_in_the_screens_language_the_mail_in_the_persons(
-    client, org, small_limits
+    client, org, small_limits, django_capture_on_commit_callbacks
 ):
     add_people(org, org["a1"], 2, "a1-")
     head = org["head_a"]
@@ -266,7 +284,8 @@ def test_the_file_is_in_the_screens_language_the_mail_in_the_persons(
     ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
     assert export.language == "sv"
-    report_exports.build(export.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        report_exports.build(export.pk)
     export.refresh_from_db()
     assert mail.outbox[0].subject == "Your report export is ready"
     assert "is ready" in mail.outbox[0].body
@@ -275,7 +294,26 @@ def test_the_file_is_in_the_screens_language_the_mail_in_the_persons(
     assert header[:3] == ["Anställningsnummer", "Efternamn", "Förnamn"]
 
 
-def test_the_sweep_deletes_old_files_and_gives_up_on_stuck_builds(
+def _given_up_message(export):
+    with translation.override(export.language):
+        return gettext("The export could not be built. Please ask again.")
+
+
+def _died_while_building(export, *, attempts, at):
+    """What a build's claim writes (`exports._claim`), its worker then killed
+    before it finished: running, and no beat after `at`."""
+    ReportExport.objects.filter(pk=export.pk).update(
+        state=ReportExport.State.RUNNING,
+        started_at=at,
+        heartbeat_at=at,
+        attempts=attempts,
+    )
+
+
+NOTHING = {"expired": 0, "requeued": 0, "resent": 0}
+
+
+def test_the_sweep_deletes_old_files_and_gives_up_on_builds_that_keep_dying(
     client, org, small_limits
 ):
     add_people(org, org["a1"], 2, "a1-")
@@ -288,22 +326,102 @@ def test_the_sweep_deletes_old_files_and_gives_up_on_stuck_builds(
     ready.refresh_from_db()
     path = Path(ready.file.path)
     assert path.exists()
-    ReportExport.objects.filter(pk=stuck.pk).update(
-        state=ReportExport.State.RUNNING, started_at=timezone.now()
-    )
-    assert sweep_report_exports() == {"expired": 0, "resent": 0, "retold": 0}
-    with time_machine.travel(timezone.now() + timedelta(hours=25)):
-        assert sweep_report_exports() == {"expired": 1, "resent": 0, "retold": 0}
+    start = timezone.now()
+    _died_while_building(stuck, attempts=BUILD_ATTEMPTS, at=start)
+    assert sweep_report_exports() == NOTHING
+    with time_machine.travel(start + BUILD_LEASE - timedelta(seconds=5)):
+        assert sweep_report_exports() == NOTHING  # it may still be building
+    stuck.refresh_from_db()
+    assert stuck.state == ReportExport.State.RUNNING
+    with time_machine.travel(start + timedelta(hours=25)):
+        assert sweep_report_exports() == {**NOTHING, "expired": 1}
     ready.refresh_from_db()
     stuck.refresh_from_db()
     assert ready.state == ReportExport.State.EXPIRED and not ready.file
     assert not path.exists()
+    # Built BUILD_ATTEMPTS times, each build's worker lost: given up.
     assert stuck.state == ReportExport.State.FAILED
-    assert "tog för lång tid" in stuck.error
+    assert stuck.attempts == BUILD_ATTEMPTS
+    assert stuck.error == _given_up_message(stuck)
     download = reverse("reports:report_export_download", args=[ready.pk])
     assert client.get(download).status_code == 404
     page = client.get(reverse("reports:report_exports")).content.decode()
-    assert "Raderad" in page and "tog för lång tid" in page
+    assert "Raderad" in page and _given_up_message(stuck) in page
+
+
+def test_a_build_whose_worker_died_is_queued_again_and_built(
+    client, org, small_limits, django_capture_on_commit_callbacks
+):
+    """A build that stopped beating lost its worker (killed, restarted):
+    after BUILD_LEASE it is queued again and built, and the link mailed
+    once, while it has had fewer than BUILD_ATTEMPTS builds."""
+    add_people(org, org["a1"], 2, "a1-")
+    head = org["head_a"]
+    head.email = "head@example.org"
+    head.save()
+    client.force_login(head)
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
+    export = ReportExport.objects.get()
+    start = timezone.now()
+    _died_while_building(export, attempts=BUILD_ATTEMPTS - 1, at=start)
+    with time_machine.travel(start + BUILD_LEASE - timedelta(seconds=5)):
+        assert sweep_report_exports() == NOTHING
+    with (
+        time_machine.travel(start + BUILD_LEASE + timedelta(seconds=5)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        # Queued again, and the build sent at once (run eagerly here).
+        assert sweep_report_exports() == {**NOTHING, "requeued": 1, "resent": 1}
+    export.refresh_from_db()
+    assert export.state == ReportExport.State.READY
+    assert export.attempts == BUILD_ATTEMPTS and export.rows == 4
+    assert export.error == ""
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["head@example.org"]
+
+
+def test_a_long_build_beats_and_is_not_taken_for_dead(
+    client, org, small_limits, monkeypatch
+):
+    """The build writes heartbeat_at every ITERATOR_CHUNK rows (2 here), so a
+    build longer than BUILD_LEASE whose rows keep coming is left alone by the
+    sweep (one that stopped beating is not: the test above)."""
+    monkeypatch.setattr(report_exports, "ITERATOR_CHUNK", 2)
+    add_people(org, org["a1"], 4, "a1-")  # 8 rows in unit A
+    client.force_login(org["head_a"])
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
+    export = ReportExport.objects.get()
+    writing = report_exports.csv_chunks
+    row_time = BUILD_LEASE * 0.4  # a beat every 2 rows: 0.8 of the lease
+    seen, swept = [], []
+
+    def slow_rows(rows):
+        """Each row takes `row_time`; the heartbeat stored as each comes."""
+        for row in rows:
+            traveller.shift(row_time)
+            seen.append(
+                ReportExport.objects.values_list("heartbeat_at", flat=True).get(
+                    pk=export.pk
+                )
+            )
+            if len(seen) == 6:  # 2.4 leases since the build began
+                swept.append(report_exports.sweep())
+            yield row
+
+    monkeypatch.setattr(
+        report_exports, "csv_chunks", lambda rows: writing(slow_rows(rows))
+    )
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        began = timezone.now()
+        assert report_exports.build(export.pk) == "ready"
+    assert len(seen) == 8
+    # Row n left the database (and beat, if n is even) after n - 1 rows'
+    # time; what each row saw is the claim's heartbeat, then the last even
+    # row's.
+    last_beat = [n - n % 2 for n in range(1, 9)]
+    assert seen == [began + row_time * (row - 1) if row else began for row in last_beat]
+    assert swept == [NOTHING]
+    export.refresh_from_db()
+    assert export.state == ReportExport.State.READY and export.attempts == 1
 
 
 def test_a_queued_export_whose_task_was_lost_is_sent_again(
@@ -314,10 +432,44 @@ def test_a_queued_export_whose_task_was_lost_is_sent_again(
     ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
     assert export.state == ReportExport.State.QUEUED  # its task never ran
-    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        assert sweep_report_exports() == {"expired": 0, "resent": 1, "retold": 0}
+    with time_machine.travel(
+        timezone.now() + QUEUED_RESEND_AFTER + timedelta(seconds=1)
+    ):
+        assert sweep_report_exports() == {**NOTHING, "resent": 1}
     export.refresh_from_db()
     assert export.state == ReportExport.State.READY  # the eager task built it
+
+
+def test_a_queued_export_is_sent_again_once_per_lease(
+    client,
+    org,
+    small_limits,
+    queued,  # noqa: F811 - the broker fixture
+):
+    """Against the real broker with no worker, the task stays in the queue:
+    the sweep every minute sends it again once per QUEUED_RESEND_AFTER, not
+    every minute (a queue that waits for a busy worker does not fill with
+    copies)."""
+    add_people(org, org["a1"], 2, "a1-")
+    client.force_login(org["head_a"])
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
+    export = ReportExport.objects.get()
+    asked = export.created_at
+    with time_machine.travel(asked + QUEUED_RESEND_AFTER - timedelta(seconds=5)):
+        assert sweep_report_exports() == NOTHING  # its own task may be waiting
+    with time_machine.travel(asked + QUEUED_RESEND_AFTER + timedelta(seconds=5)):
+        assert sweep_report_exports() == {**NOTHING, "resent": 1}
+    for minute in (1, 2):
+        with time_machine.travel(
+            asked + QUEUED_RESEND_AFTER + timedelta(minutes=minute)
+        ):
+            assert sweep_report_exports() == NOTHING
+    assert queued("reports.build_report_export") == [[str(export.pk)]]
+    with time_machine.travel(asked + 2 * QUEUED_RESEND_AFTER + timedelta(seconds=10)):
+        assert sweep_report_exports() == {**NOTHING, "resent": 1}
+    assert queued("reports.build_report_export") == [[str(export.pk)]] * 2
+    export.refresh_from_db()
+    assert export.state == ReportExport.State.QUEUED
 
 
 def test_exports_page_queries_do_not_grow(
@@ -436,13 +588,10 @@ def test_deleting_the_unit_deletes_the_file(
     assert not path.exists()
 
 
-def test_a_mail_that_failed_is_sent_again_by_the_sweep(
-    client, org, small_limits, monkeypatch
-):
-    """SMTP refusing is a fault the local mail backend cannot give, so the
-    first send raises (replaced); the sweep's retry goes through for real."""
-    from django.core.mail import EmailMultiAlternatives
-
+def test_a_link_to_an_export_deleted_meanwhile_is_not_sent(client, org, small_limits):
+    """The mail waited (the relay was down, the worker busy) until the file
+    was deleted: composed when it is sent, it has nothing to link to, and
+    is recorded as not sent rather than sent with a dead link."""
     add_people(org, org["a1"], 2, "a1-")
     head = org["head_a"]
     head.email = "head@example.org"
@@ -450,22 +599,51 @@ def test_a_mail_that_failed_is_sent_again_by_the_sweep(
     client.force_login(head)
     ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
     export = ReportExport.objects.get()
-    real_send = EmailMultiAlternatives.send
+    assert report_exports.build(export.pk) == "ready"  # its on-commit send lost
+    notification = Notification.objects.get(kind=Notification.Kind.REPORT_EXPORT)
+    assert notification.data == {"export": str(export.pk)}
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        assert sweep_report_exports() == {**NOTHING, "expired": 1}
+        assert sender.send_messages([notification.pk]) == {"not sent": 1}
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.NOT_SENT
+    assert mail.outbox == []
 
-    def refused(self, *args, **kwargs):
-        raise ConnectionRefusedError("smtp down")
 
-    monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
-    with pytest.raises(ConnectionRefusedError):
-        build_report_export(str(export.pk))
+@pytest.mark.integration
+def test_a_link_the_relay_could_not_take_is_sent_later_once(
+    client, org, small_limits, smtp, django_capture_on_commit_callbacks
+):
+    """The relay is down when the build is done: the export is ready all the
+    same, and the delivery log tries the link again after its backoff, once."""
+    add_people(org, org["a1"], 2, "a1-")
+    head = org["head_a"]
+    head.email = "head@example.org"
+    head.save()
+    client.force_login(head)
+    ask(client, reverse("reports:report_people", args=[org["a"].pk]), {"format": "csv"})
+    export = ReportExport.objects.get()
+    smtp.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert build_report_export(str(export.pk)) == "ready"
     export.refresh_from_db()
-    assert export.state == ReportExport.State.READY and mail.outbox == []
-    monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
-    assert sweep_report_exports()["retold"] == 0  # not yet: give it a moment
-    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        assert sweep_report_exports()["retold"] == 1
-        assert sweep_report_exports()["retold"] == 0
-    assert len(mail.outbox) == 1
+    assert export.state == ReportExport.State.READY
+    notification = Notification.objects.get(kind=Notification.Kind.REPORT_EXPORT)
+    assert notification.status == Notification.Status.PENDING
+    assert notification.next_attempt_at is not None and notification.attempts == 1
+    assert "Connection" in notification.last_error
+    smtp.start_again()
+    with time_machine.travel(notification.next_attempt_at + timedelta(seconds=1)):
+        assert sender.hand_out() == 1
+        assert sender.hand_out() == 0
+    (received,) = smtp.messages
+    message = received.parsed()
+    assert message["To"] == "head@example.org"
+    assert message["Subject"] == "Din rapportexport är klar"
+    assert message["Message-ID"] == notification.message_id
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.attempts == 2
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -758,6 +758,17 @@ ROWS = [
         f"{NO_ADMIN} 404 DENY 200 200",
         kwargs={"pk": "@notification"},
     ),
+    # Messages given up, and sending them again (a POST): HR administrators,
+    # each within their scope (Beta's coordinator sees Bertil's, not Astrid's,
+    # and sends again only Beta's). A GET on the send-again URL does nothing.
+    row(
+        "messages_given_up",
+        f"{NO_ADMIN} 200 DENY 200 200",
+        hides=True,
+        beta_to=("coordinator",),
+    ),
+    row("messages_send_again", f"{NO_ADMIN} 302 DENY 302 302", method="POST"),
+    row("messages_send_again", f"{NO_ADMIN} 405 405 405 405"),
     row("reminders_sent:index", f"{NO_ADMIN} 200 DENY 200 200", hides=True),
     row("reminders_sent:index_results", f"{NO_ADMIN} 200 DENY 200 200", hides=True),
     row("reminders_sent:add", f"{NO_ADMIN} DENY DENY DENY DENY"),

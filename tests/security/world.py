@@ -246,6 +246,17 @@ def build_world():
         course_title=fire.title,
         due_date=assignment.due_date,
     )
+    # Given up (the relay refused them): Astrid's, and Bertil's in Beta.
+    for person in (owner, learner):
+        Notification.objects.create(
+            key=f"matrix:invitation:{person.pk}",
+            kind=Notification.Kind.INVITATION,
+            recipient=person,
+            status=Notification.Status.FAILED,
+            given_up_at=now,
+            alerted_at=now,
+            last_error="SMTPRecipientsRefused(550)",
+        )
     delegation = UnitDelegation.objects.create(
         unit=unit_a,
         delegate=deputy_a,

@@ -18,9 +18,11 @@ import httpx
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
-from xapi import delivery, outbox
+from notifications.models import Notification
+from xapi import alerts, delivery, outbox
 from xapi.models import LrsDestination, LrsRequest, Statement, StatementDelivery
 from xapi.statements import statement_id
 
@@ -260,15 +262,44 @@ def test_refused_credentials_pause_the_destination_and_alert(
     assert destination.paused_at is not None
     assert str(status) in destination.paused_reason
     assert not destination.may_send()
-    # The administrators were told, once (the task runs eagerly in tests).
+    # The administrators were told, once, through the delivery log (sent on
+    # commit; the task runs eagerly in tests).
     assert [message.to for message in mail.outbox] == [[admin_user.email]]
     assert destination.name in mail.outbox[0].subject
     assert "Invalid" in mail.outbox[0].body
     assert "hemligt" not in mail.outbox[0].body
-    # Nothing more is tried until someone fixes it.
+    alert = Notification.objects.get(kind=Notification.Kind.LRS_ALERT)
+    assert (alert.recipient, alert.status) == (admin_user, Notification.Status.SENT)
+    assert alert.data == {
+        "destination": destination.pk,
+        "paused_at": destination.paused_at.isoformat(),
+    }
+    assert mail.outbox[0].extra_headers["Message-ID"] == alert.message_id
+    # Nothing more is tried until someone fixes it, and nobody told again.
     delivery.flush_destination(destination.pk, client=lrs.client())
     assert len(lrs.requests) == 1
     assert set(states().values()) == {State.PENDING}
+    assert Notification.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_lrs_alert_for_a_pause_corrected_before_it_went_is_not_sent(
+    destination, admin_user
+):
+    """Composed when it is sent: a destination fixed and saved meanwhile (the
+    relay was down, say) needs no alert any more."""
+    paused_at = timezone.now()
+    LrsDestination.objects.filter(pk=destination.pk).update(
+        paused_at=paused_at, paused_reason="HTTP 401"
+    )
+    with transaction.atomic():
+        alerts.record_pause_alert(destination, paused_at)
+        LrsDestination.objects.filter(pk=destination.pk).update(
+            paused_at=None, paused_reason=""
+        )
+    alert = Notification.objects.get(kind=Notification.Kind.LRS_ALERT)
+    assert (alert.recipient, alert.status) == (admin_user, Notification.Status.NOT_SENT)
+    assert mail.outbox == []
 
 
 def test_retry_after_as_a_date_and_bounds():
