@@ -302,7 +302,7 @@ def send_one(notification_id, rules=None):
     if accepted is not None:
         # The relay took it before the database heard: mark it, send nothing.
         _retrying(_mark_sent, notification.pk, accepted)
-        return "sent"
+        return "already sent"
     if kind.rate is not None and not ratelimit.take(
         kind.rate_name, kind.rate(rules[kind.kind])
     ):
