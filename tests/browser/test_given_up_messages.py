@@ -18,6 +18,7 @@ from tests.browser.helpers import (
     tab_to,
 )
 from tests.factories import PASSWORD, make_staff, make_unit
+from tests.helpers import whole_day_reminder_policy
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,6 +45,8 @@ def given_up(person, kind, number):
 
 @pytest.fixture
 def world(transactional_db):
+    # Reminders may go at any hour: what is sent again goes at once.
+    whole_day_reminder_policy()
     city = make_unit("STAD", name="Staden")
     school = make_unit("UTB", name="Utbildningsförvaltningen", parent=city)
     care = make_unit("OMS", name="Omsorgsförvaltningen", parent=city)
