@@ -13,6 +13,12 @@ RALPH_PY := $(RALPH_VENV)/bin/python
 RALPH_LOCK := requirements/ralph.txt
 RALPH_STAMP := $(RALPH_VENV)/.installed
 PORT ?= 8000
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist), each with a test
+# database of its own (test_kompetens_gw0, ...); 0 runs it in one. The
+# integration tests (real worker processes, leases of seconds) run afterwards
+# on their own, with the machine to themselves. PYTEST_ARGS (a part of the
+# suite, options) runs just that, in one go.
+PYTEST_WORKERS ?= 2
 
 .PHONY: venv install system-deps ralph node demo serve test test-fast lint format migrations-check messages check-translations bench clean
 
@@ -58,7 +64,12 @@ demo: install
 	bash scripts/demo.sh $(PORT)
 
 test: install system-deps ralph node
-	$(PY) -m pytest $(PYTEST_ARGS)
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --ignore=tests/integration
+	$(PY) -m pytest tests/integration
+else
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+endif
 
 lint: install
 	$(PY) -m ruff check .
@@ -78,10 +89,13 @@ migrations-check: install
 # gettext. `make check-translations` (in CI) fails on anything untranslated,
 # fuzzy or not compiled.
 MESSAGE_IGNORES := --ignore=.venv --ignore=.venv-ralph --ignore=bench --ignore=tests --ignore=docs --ignore=var --ignore=media --ignore=staticfiles --ignore=node_modules --ignore=scripts
+# makemessages writes our strings to locale/ only; locale_overrides/ (our
+# Swedish for Wagtail's own msgids, edited by hand) is compiled, then checked.
 messages: install system-deps
 	$(PY) manage.py makemessages -l sv $(MESSAGE_IGNORES)
 	$(PY) manage.py makemessages -d djangojs -l sv $(MESSAGE_IGNORES)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.venv-ralph
+	$(PY) scripts/check_translations.py --overrides
 
 check-translations: install system-deps
 	$(PY) scripts/check_translations.py

@@ -24,8 +24,9 @@ from django.views.decorators.http import require_POST
 
 from core.spreadsheets import csv_text
 from courses.models import CoursePage
+from organisation.forms import limit_to_scope, person_field
 from organisation.models import OrgUnit, StaffProfile
-from organisation.scope import scope_of
+from organisation.scope import NOBODY, scope_of
 
 from .actions import evaluation
 from .actions import rules as actions
@@ -552,7 +553,7 @@ def rule_delete(request, pk):
 
 
 class ExemptionForm(forms.ModelForm):
-    employee_number = forms.CharField(label=gettext_lazy("Person (employee number)"))
+    person = person_field(gettext_lazy("Person"))
     course = CourseChoice(
         label=gettext_lazy("Course"),
         queryset=CoursePage.objects.live().order_by("title"),
@@ -561,7 +562,7 @@ class ExemptionForm(forms.ModelForm):
 
     class Meta:
         model = Exemption
-        fields = ["employee_number", "course", "reason", "valid_until"]
+        fields = ["person", "course", "reason", "valid_until"]
         widgets = {
             "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         }
@@ -569,28 +570,13 @@ class ExemptionForm(forms.ModelForm):
     def __init__(self, *args, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
+        # Only active people of the viewer's scope: anyone else is a form
+        # error, and nothing is saved.
+        limit_to_scope(self.fields["person"], scope_of(viewer) if viewer else NOBODY)
         self.fields["valid_until"].input_formats = ["%Y-%m-%d"]
         self.fields["valid_until"].error_messages["invalid"] = _(
             "Enter a date as YYYY-MM-DD."
         )
-
-    def clean_employee_number(self):
-        number = self.cleaned_data["employee_number"].strip()
-        profile = (
-            scope_of(self.viewer)
-            .people()
-            .filter(employee_number=number, user__is_active=True)
-            .first()
-        )
-        if profile is None:
-            raise ValidationError(
-                _(
-                    "There is no active person with that employee number "
-                    "that you may exempt."
-                )
-            )
-        self.instance.person_id = profile.user_id
-        return number
 
     def clean_valid_until(self):
         until = self.cleaned_data["valid_until"]
@@ -606,7 +592,8 @@ class ExemptionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        person_id, course = self.instance.person_id, cleaned.get("course")
+        person, course = cleaned.get("person"), cleaned.get("course")
+        person_id = person.pk if person else None
         if person_id and course:
             existing = Exemption.objects.filter(person_id=person_id, course=course)
             if existing.exists():

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vDuration
 
+from core import vocabulary
 from organisation.models import StaffProfile
 
 from .models import Assignment, CalendarFeed
@@ -97,7 +98,7 @@ def _event(assignment, host):
     # All day: a date, and the day after as the (exclusive) end.
     event.add("dtstart", assignment.due_date)
     event.add("dtend", assignment.due_date + timedelta(days=1))
-    event.add("summary", _("Due: %(course)s") % {"course": assignment.course_title})
+    event.add("summary", vocabulary.calendar_summary(assignment.course_title))
     description = _("Required training in Kompetens, to be completed by this day.")
     if url:
         description = f"{description}\n{url}"

@@ -141,7 +141,7 @@ def required_panel(user, today):
             )
             for assignment in assignments
         ]
-        return {"required": required}
+        return {"required": required, "today": today}
 
     return Panel(
         template="assignments/includes/required_training.html",

@@ -4,8 +4,10 @@
         Logs in through the real login form (GET /login/ for the CSRF token,
         POST the form) and prints the session id.
 
-    python bench/live.py check --port P --session ID --target target.json
-        Requests the benchmark's pages with the session cookie and fails
+    python bench/live.py check --port P --session ID --manager-session ID2
+            --target target.json
+        Requests the benchmark's pages with the session cookie (Reports with
+        the manager's) and fails
         loudly unless each is a 200 (not a redirect to the login page) showing
         the learner's own progress, as written by bench/seed_learner.py.
 
@@ -95,7 +97,11 @@ def check_page(port, session, path, needles, counts):
         if needle not in page:
             fail(f"GET {path}: the page does not contain {needle!r}")
     for needle, expected in counts.items():
-        found = page.count(needle)
+        # "re:…" is a regular expression (the markup's attributes may change).
+        if needle.startswith("re:"):
+            found = len(re.findall(needle[3:], page))
+        else:
+            found = page.count(needle)
         if found != expected:
             fail(f"GET {path}: {needle!r} occurs {found} times, expected {expected}")
     print(f"  ok  {path}: 200, {len(page.encode())} bytes, expected content present")
@@ -126,8 +132,29 @@ def check(args):
             # One progress bar per course in progress and per required
             # course in progress, one completion date per completed course.
             progress_bar: target["learning_progress_bars"],
-            "<td><time datetime=": target["learning_completed"],
+            r"re:<td[^>]*><time datetime=": target["learning_completed"],
         },
+    )
+    check_page(
+        args.port,
+        args.session,
+        target["course_url"],
+        [target["course_title"], progress_bar, 'action="/logout/"'],
+        {},
+    )
+    check_page(
+        args.port,
+        args.session,
+        target["catalogue_url"],
+        [target["course_title"], 'action="/logout/"'],
+        {},
+    )
+    check_page(
+        args.port,
+        args.manager_session,
+        "/learning/reports/",
+        ['action="/logout/"', target["course_title"]],
+        {},
     )
 
 
@@ -141,6 +168,7 @@ def main():
     check_parser = commands.add_parser("check")
     check_parser.add_argument("--port", type=int, required=True)
     check_parser.add_argument("--session", required=True)
+    check_parser.add_argument("--manager-session", required=True)
     check_parser.add_argument("--target", required=True)
     args = parser.parse_args()
     {"login": login, "check": check}[args.command](args)

@@ -28,6 +28,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
+REPORT_PATH = "/learning/reports/"
+
 
 def measure(client, path):
     response = client.get(path)  # warm-up: template loading, site lookup cache
@@ -64,12 +66,22 @@ def main():
     args = parser.parse_args()
     target = json.loads(Path(args.target).read_text())
 
+    users = get_user_model().objects
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(username=target["learner"]))
+    client.force_login(users.get(username=target["learner"]))
     results = {
         path: measure(client, path)
-        for path in ("/ping/", target["lesson_url"], "/learning/")
+        for path in (
+            "/ping/",
+            target["lesson_url"],
+            target["course_url"],
+            target["catalogue_url"],
+            "/learning/",
+        )
     }
+    manager = Client(HTTP_HOST="127.0.0.1")
+    manager.force_login(users.get(username=target["manager"]))
+    results[REPORT_PATH] = measure(manager, REPORT_PATH)
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2))
     for path, result in results.items():
         print(

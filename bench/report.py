@@ -20,7 +20,10 @@ from pathlib import Path
 ENDPOINTS = [
     ("ping", "bare Django view `/ping/`"),
     ("lesson", "lesson page (3rd lesson of the demo course)"),
+    ("course", "course page (the demo course)"),
+    ("catalogue", "catalogue"),
     ("learning", "My learning `/learning/`"),
+    ("report", "Reports `/learning/reports/` (the demo manager: the floor)"),
 ]
 
 # Lines in the server log that mean something went wrong during the run.
@@ -78,11 +81,20 @@ def main():
     facts = dict(item.split("=", 1) for item in args.fact)
     target = json.loads((args.raw / "target.json").read_text())
     queries = json.loads((args.raw / "queries.json").read_text())
-    paths = {"ping": "/ping/", "lesson": target["lesson_url"], "learning": "/learning/"}
+    paths = {
+        "ping": "/ping/",
+        "lesson": target["lesson_url"],
+        "course": target.get("course_url"),
+        "catalogue": target.get("catalogue_url"),
+        "learning": "/learning/",
+        "report": "/learning/reports/",
+    }
 
     rows = []
     problems = []
     for key, label in ENDPOINTS:
+        if not (args.raw / f"{key}.wrk.txt").exists():
+            continue  # not among BENCH_ENDPOINTS in this run
         result = wrk_result(args.raw / f"{key}.wrk.txt")
         seconds = result["duration_us"] / 1_000_000
         errors = result["errors"]

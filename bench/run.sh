@@ -3,8 +3,11 @@
 # beside the bare Django view /ping/, against gunicorn with production settings.
 # See bench/README.md. Called by `make bench`; takes about 2 minutes.
 #
-# Knobs (environment): BENCH_DB, BENCH_WORKERS, BENCH_CONNECTIONS,
-# BENCH_DURATION, BENCH_WARMUP, BENCH_PIN=0, KEEP_DB=1.
+# Knobs (environment): BENCH_DB, BENCH_REDIS_URL, BENCH_WORKERS,
+# BENCH_CONNECTIONS, BENCH_DURATION, BENCH_WARMUP, BENCH_PIN=0, KEEP_DB=1,
+# BENCH_ENDPOINTS (a subset of "ping lesson course catalogue learning report"),
+# BENCH_REUSE=DIR (the directory a KEEP_DB=1 run kept: its database, media
+# files and target are used again, after `migrate`; nothing is dropped).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +26,10 @@ DURATION="${BENCH_DURATION:-20s}"
 WARMUP="${BENCH_WARMUP:-3s}"
 KEEP_DB="${KEEP_DB:-0}"
 LEARNER=anna
+# The report pages' fixed cost: the demo's manager on Reports (a handful of
+# people in scope, so what is measured is the request's floor).
+MANAGER=chef
+ENDPOINTS="${BENCH_ENDPOINTS:-ping lesson course catalogue learning report}"
 export BENCH_PASSWORD=kompetens-demo # load_demo's demo password, not a secret
 
 SECONDS=0
@@ -44,11 +51,21 @@ export DJANGO_SETTINGS_MODULE=cms.settings.production
 export SECRET_KEY="bench-not-secret-$RANDOM$RANDOM"
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME"
-export REDIS_URL=redis://127.0.0.1:6379/13
-export SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
+export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/13}"
+# The learner and the manager sign in with a password here (production's
+# default lets only superusers do so: everyone else has the city's account).
+export LOCAL_LOGIN=all
+export SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_SSL_REDIRECT=0
 export LOG_LEVEL=WARNING
 
-WORK="$(mktemp -d -t kompetens-bench.XXXXXX)"
+REUSE="${BENCH_REUSE:-}"
+if [[ -n "$REUSE" ]]; then
+    [[ -f "$REUSE/raw/target.json" ]] || fail "BENCH_REUSE=$REUSE: no raw/target.json there"
+    WORK="$REUSE"
+    KEEP_DB=1
+else
+    WORK="$(mktemp -d -t kompetens-bench.XXXXXX)"
+fi
 export STATIC_ROOT="$WORK/static" MEDIA_ROOT="$WORK/media" KOMPETENS_VAR_DIR="$WORK/var"
 RAW="$WORK/raw"
 mkdir -p "$RAW" "$RESULTS"
@@ -117,24 +134,28 @@ else
 fi
 
 # --- Database, static files, content ---------------------------------------
-say "Fresh database $DB_NAME; static files into $STATIC_ROOT"
+say "$([[ -n "$REUSE" ]] && echo Reused || echo Fresh) database $DB_NAME; static files into $STATIC_ROOT"
 "$PY" manage.py collectstatic --noinput -v0 >"$RAW/collectstatic.log" 2>&1 &
 STATIC_PID=$!
-PGOPTIONS="-c client_min_messages=warning" dropdb "${PG[@]}" --if-exists --force "$DB_NAME"
-createdb "${PG[@]}" "$DB_NAME"
+if [[ -z "$REUSE" ]]; then
+    PGOPTIONS="-c client_min_messages=warning" dropdb "${PG[@]}" --if-exists --force "$DB_NAME"
+    createdb "${PG[@]}" "$DB_NAME"
+fi
 "$PY" manage.py migrate --noinput -v0
 wait "$STATIC_PID" || fail "collectstatic failed: $(tail -5 "$RAW/collectstatic.log")"
 STATIC_PID=""
 
-say "Demo content (load_demo) and the learner's history (bench/seed_learner.py)"
-if ! "$PY" manage.py load_demo >"$RAW/load_demo.log" 2>&1; then
+if [[ -n "$REUSE" ]]; then
+    say "Demo content and the learner's history from the reused database"
+elif say "Demo content (load_demo) and the learner's history (bench/seed_learner.py)" &&
+    ! "$PY" manage.py load_demo >"$RAW/load_demo.log" 2>&1; then
     tail -20 "$RAW/load_demo.log" >&2
     # The usual cause while the models are being changed: a missing migration.
     "$PY" manage.py makemigrations --check --dry-run >&2 ||
         fail "load_demo failed: the models have changes without migrations (above)"
     fail "manage.py load_demo failed (above; the whole log is in bench/results/raw/)"
 fi
-"$PY" "$BENCH/seed_learner.py" --out "$RAW/target.json"
+[[ -n "$REUSE" ]] || "$PY" "$BENCH/seed_learner.py" --out "$RAW/target.json"
 "$PY" "$BENCH/query_counts.py" --target "$RAW/target.json" --out "$RAW/queries.json"
 LESSON_URL="$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["lesson_url"])' "$RAW/target.json")"
 
@@ -157,7 +178,10 @@ curl -fsS -o /dev/null "http://127.0.0.1:$PORT/ping/" ||
 say "Log in as $LEARNER through /login/ and check the pages with the session cookie"
 SESSION_ID="$("$PY" "$BENCH/live.py" login --port "$PORT" --username "$LEARNER" \
     --password-env BENCH_PASSWORD)"
-"$PY" "$BENCH/live.py" check --port "$PORT" --session "$SESSION_ID" --target "$RAW/target.json"
+MANAGER_SESSION_ID="$("$PY" "$BENCH/live.py" login --port "$PORT" --username "$MANAGER" \
+    --password-env BENCH_PASSWORD)"
+"$PY" "$BENCH/live.py" check --port "$PORT" --session "$SESSION_ID" \
+    --manager-session "$MANAGER_SESSION_ID" --target "$RAW/target.json"
 
 # --- Load -------------------------------------------------------------------
 LOADAVG_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -165,21 +189,30 @@ LOADAVG_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 # (it counts them as errors instead); 10 s keeps them in.
 WRK_TIMEOUT=10s
 WRK_ARGS="-t$THREADS -c$CONNECTIONS -d$DURATION --timeout $WRK_TIMEOUT --latency"
-run_wrk() { # duration path output
-    BENCH_COOKIE="sessionid=$SESSION_ID" "${WRK_PREFIX[@]}" wrk "-t$THREADS" \
+run_wrk() { # duration path output [session]
+    BENCH_COOKIE="sessionid=${4:-$SESSION_ID}" "${WRK_PREFIX[@]}" wrk "-t$THREADS" \
         "-c$CONNECTIONS" "-d$1" --timeout "$WRK_TIMEOUT" --latency \
         -s "$BENCH/session.lua" "http://127.0.0.1:$PORT$2" >"$3"
 }
-for endpoint in ping lesson learning; do
+target_field() { "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$RAW/target.json" "$1"; }
+for endpoint in $ENDPOINTS; do
+    session="$SESSION_ID"
     case "$endpoint" in
     ping) path=/ping/ ;;
     lesson) path="$LESSON_URL" ;;
+    course) path="$(target_field course_url)" ;;
+    catalogue) path="$(target_field catalogue_url)" ;;
     learning) path=/learning/ ;;
+    report)
+        path=/learning/reports/
+        session="$MANAGER_SESSION_ID"
+        ;;
+    *) fail "unknown endpoint $endpoint" ;;
     esac
     say "wrk $WRK_ARGS $path (after $WARMUP warm-up), CPU(s) $WRK_CPUS"
-    run_wrk "$WARMUP" "$path" "$RAW/$endpoint.warmup.txt"
+    run_wrk "$WARMUP" "$path" "$RAW/$endpoint.warmup.txt" "$session"
     cpu_before="$("$PY" "$BENCH/cpu_time.py" "$GUNICORN_PID")"
-    run_wrk "$DURATION" "$path" "$RAW/$endpoint.wrk.txt"
+    run_wrk "$DURATION" "$path" "$RAW/$endpoint.wrk.txt" "$session"
     echo "$cpu_before $("$PY" "$BENCH/cpu_time.py" "$GUNICORN_PID")" >"$RAW/$endpoint.cpu"
     grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx|Socket errors|BENCH_JSON' \
         "$RAW/$endpoint.wrk.txt" | sed 's/^/    /'
@@ -187,7 +220,8 @@ done
 LOADAVG_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The session must still be valid and the pages still right after the load.
-"$PY" "$BENCH/live.py" check --port "$PORT" --session "$SESSION_ID" --target "$RAW/target.json"
+"$PY" "$BENCH/live.py" check --port "$PORT" --session "$SESSION_ID" \
+    --manager-session "$MANAGER_SESSION_ID" --target "$RAW/target.json"
 
 # --- Report -----------------------------------------------------------------
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -206,6 +240,7 @@ report_rc=0
     --fact "connections=$CONNECTIONS" \
     --fact "warmup=$WARMUP" \
     --fact "wrk_args=$WRK_ARGS" \
+    --fact "endpoints=$ENDPOINTS" \
     --fact "wrk_version=$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}' || true)" \
     --fact "server_cpus=$SERVER_CPUS" \
     --fact "wrk_cpus=$WRK_CPUS" \

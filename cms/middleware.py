@@ -10,6 +10,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
+from courses.rendering import generation_for_request
+
+from .lookups import site_for_request
+
 STARTED = "kompetens_started"
 LAST_SEEN = "kompetens_last_seen"
 # The last activity is written at most this often (a session write per
@@ -66,3 +70,19 @@ class PrivatePagesMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class WagtailSiteMiddleware:
+    """Which Wagtail site a request is for, from the process's memory while
+    no page or site has changed (cms.lookups), instead of a query on every
+    page and every page with a link to one. Wagtail's `Site.find_for_request`
+    answers from `request._wagtail_site` when it is there, as it does after
+    its own first lookup in a request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with generation_for_request(request):
+            request._wagtail_site = site_for_request(request)
+            return self.get_response(request)

@@ -1,6 +1,8 @@
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.auth import permission_denied
@@ -10,6 +12,7 @@ from wagtail.snippets.views import chooser
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 import core.converters  # noqa: F401  (registers <id:...>)
+from core.admin_labels import NewItemLabelViewSetMixin
 from learners.actions.history import HR_RECORDS_COLLECTION
 from learners.models import Enrolment
 from organisation.scope import scope_of
@@ -42,12 +45,13 @@ class AccessibilityReportChooserViewSet(chooser.SnippetChooserViewSet):
     )
 
 
-class AccessibilityReportViewSet(SnippetViewSet):
+class AccessibilityReportViewSet(NewItemLabelViewSetMixin, SnippetViewSet):
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = AccessibilityReport
     chooser_viewset_class = AccessibilityReportChooserViewSet
     icon = "help"
     menu_label = _("Accessibility reports")
+    new_item_label = _("New accessibility report")
     list_display = ["created_at", "page_url", "description", "resolved"]
     list_filter = ["resolved"]
     add_to_admin_menu = True
@@ -97,3 +101,13 @@ def records_are_for_those_who_see_the_person(document, request):
     if not allowed:
         raise Http404
     return None
+
+
+@hooks.register("insert_editor_js")
+def rich_text_areas_are_named():
+    """Names Wagtail's rich text areas by their fields' labels
+    (cms/static/js/admin-rich-text-labels.js): axe's aria-input-field-name."""
+    return format_html(
+        '<script src="{}" defer></script>',
+        static("js/admin-rich-text-labels.js"),
+    )

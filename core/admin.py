@@ -8,9 +8,12 @@ the `SCOPE_OF_USER` Wagtail hook, which it registers. Without the hook
 """
 
 from functools import update_wrapper
+from operator import attrgetter
 
 from django.http import Http404
+from django.utils.translation import gettext
 from wagtail import hooks
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
@@ -19,6 +22,24 @@ from wagtail.permission_policies.base import ModelPermissionPolicy
 # `is_empty`, `user_q(prefix)` (a Q for rows whose user, reached by
 # `prefix`, is in scope).
 SCOPE_OF_USER = "scope_of_user"
+
+
+def person_column(path, label):
+    """A listing's column of a person (the user reached by `path`, e.g.
+    "recipient"): their name, never their username; sorted by last name.
+    Load the user with the row (`list_select_related`)."""
+    person_of = attrgetter(path.replace("__", "."))
+
+    def name(row):
+        try:
+            person = person_of(row)
+        except AttributeError:
+            person = None
+        if person is None:
+            return "–"
+        return person.get_full_name() or gettext("(no name)")
+
+    return Column(path, label=label, accessor=name, sort_key=f"{path}__last_name")
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):

@@ -109,10 +109,21 @@ class ExpandableBlock(blocks.StructBlock):
         template = "courses/blocks/expandable.html"
 
 
+def list_item_char_block(label, **kwargs):
+    """A CharBlock for the items of a ListBlock. Wagtail's editor writes no
+    <label> for a list's items (a struct's fields get one), which leaves the
+    input unnamed for screen readers (axe: `label`, critical); the input
+    carries its name itself. Still a plain CharBlock: the stored data and the
+    migrations' block definitions do not change."""
+    block = blocks.CharBlock(label=label, **kwargs)
+    block.field.widget.attrs["aria-label"] = label
+    return block
+
+
 class KeyPointsBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), max_length=120, default="")
     points = blocks.ListBlock(
-        blocks.CharBlock(label=_("Point"), max_length=300), label=_("Points"), min_num=1
+        list_item_char_block(_("Point"), max_length=300), label=_("Points"), min_num=1
     )
 
     class Meta:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -25,6 +25,7 @@ from .hooks import add_learner_context
 from .languages import LANGUAGE_CHOICES
 from .quiz_blocks import QuestionStreamBlock
 from .quiz_fields import preview_questions
+from .rendering import any_view_restrictions, rendered_body
 from .validity import Validity
 
 
@@ -54,6 +55,12 @@ class LoginRequiredPageMixin:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return super().serve(request, *args, **kwargs)
+
+    def get_view_restrictions(self):
+        # Wagtail asks on every request (two queries); none at all is usual.
+        if not any_view_restrictions():
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
 
 
 def english_title_field():
@@ -85,6 +92,7 @@ class CourseIndexPage(LoginRequiredPageMixin, Page):
 
     class Meta:
         verbose_name = _("catalogue")
+        verbose_name_plural = _("catalogues")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -211,6 +219,7 @@ class CoursePage(LoginRequiredPageMixin, Page):
 
     class Meta:
         verbose_name = _("course")
+        verbose_name_plural = _("courses")
 
     def lessons(self):
         """The live lessons in the editor's order."""
@@ -269,9 +278,13 @@ class LessonPage(LoginRequiredPageMixin, Page):
 
     class Meta:
         verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        # The content, cached per published revision and language (never
+        # for a preview); the learner's state is added around it.
+        context["body_html"] = rendered_body(self, request)
         return add_learner_context(self, request, context)
 
 
@@ -383,7 +396,8 @@ class QuizPage(LoginRequiredPageMixin, Page):
         context = self.get_context(request)
         context.update(
             {
-                "course": self.get_parent().specific,
+                # The course as its latest draft: it may not be published.
+                "course": self.get_parent().specific.get_latest_revision_as_object(),
                 "is_preview": True,
                 "open_attempt": None,
                 "questions": preview_questions(self),
@@ -435,3 +449,8 @@ class InformationPage(LoginRequiredPageMixin, Page):
     class Meta:
         verbose_name = _("information material")
         verbose_name_plural = _("information material")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["body_html"] = rendered_body(self, request)
+        return context

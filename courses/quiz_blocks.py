@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 
+from .blocks import list_item_char_block
+
 PROMPT_FEATURES = ["bold", "italic"]
 EXPLANATION_FEATURES = ["bold", "italic", "link", "ul"]
 
@@ -127,7 +129,8 @@ class OrderingBlock(BaseQuestionBlock):
     """Learners give each item its position (no dragging)."""
 
     items = blocks.ListBlock(
-        blocks.CharBlock(label=_("Item"), max_length=200),
+        # The input names itself: Wagtail gives a list's items no <label>.
+        list_item_char_block(_("Item"), max_length=200),
         label=_("Items in the correct order"),
         # Shown out of order, two items would give the answer away.
         min_num=3,

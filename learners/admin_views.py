@@ -19,10 +19,11 @@ from wagtail.admin.views.generic import EditView
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
 import core.converters  # noqa: F401  (registers <id:...>)
-from core.admin import ScopedModelViewSet
+from core.admin import ScopedModelViewSet, person_column
+from core.admin_labels import NewItemLabelViewSetMixin
 from courses.grading import questions_of
 from courses.models import QuizPage
-from organisation.forms import limit_to_scope, person_by_username
+from organisation.forms import limit_to_scope, person_field
 from organisation.scope import NOBODY, scope_of
 
 from . import actions
@@ -47,6 +48,17 @@ class RevokeCertificateForm(WagtailAdminModelForm):
         model = Certificate
         fields = ["revoked_reason"]
         labels = {"revoked_reason": _("Reason for revoking")}
+        help_texts = {
+            "revoked_reason": _(
+                "Required. The holder reads it in the email that tells them."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reason = self.fields["revoked_reason"]
+        reason.required = True
+        reason.error_messages["required"] = _("Give the reason for revoking.")
 
     def clean_revoked_reason(self):
         stored = Certificate.objects.filter(pk=self.instance.pk).first()
@@ -62,13 +74,22 @@ class RevokeCertificateForm(WagtailAdminModelForm):
 
 
 class RevokeCertificateView(EditView):
+    """The confirmation step: GET says what revoking does (the verification
+    page, the email to the holder, that it is kept and final) and asks for
+    the reason; POST with a reason revokes."""
+
+    template_name = "learners/admin/revoke_certificate.html"
+
+    def get_page_subtitle(self):
+        return _("Revoke the certificate")
+
     def save_instance(self):
         reason = self.form.cleaned_data["revoked_reason"]
         self.object.refresh_from_db()  # the record itself is never edited here
         return actions.revoke_certificate(self.request.user, self.object, reason)
 
     def get_success_message(self, instance=None):
-        return _("The certificate is revoked.")
+        return _("The certificate is revoked. The holder is told by email.")
 
 
 class CertificateViewSet(ScopedModelViewSet):
@@ -98,7 +119,7 @@ class CertificateViewSet(ScopedModelViewSet):
 
 
 class AccommodationForm(WagtailAdminModelForm):
-    learner = person_by_username(_("Person (username)"))
+    learner = person_field(_("Person"))
 
     class Meta:
         model = QuizAccommodation
@@ -111,17 +132,28 @@ class AccommodationForm(WagtailAdminModelForm):
         limit_to_scope(self.fields["learner"], scope)
 
 
-class QuizAccommodationViewSet(ScopedModelViewSet):
+class QuizAccommodationViewSet(NewItemLabelViewSetMixin, ScopedModelViewSet):
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = QuizAccommodation
     person_path = "learner"
     list_select_related = ["learner", "quiz"]
     icon = "time"
     menu_label = _("Quiz accommodations")
+    new_item_label = _("New quiz accommodation")
     add_to_admin_menu = True
     menu_order = 310
-    list_display = ["learner", "quiz", "extra_percent", "no_time_limit", "created_at"]
-    search_fields = ["learner__username", "learner__first_name", "learner__last_name"]
+    list_display = [
+        person_column("learner", _("person")),
+        "quiz",
+        "extra_percent",
+        "no_time_limit",
+        "created_at",
+    ]
+    search_fields = [
+        "learner__first_name",
+        "learner__last_name",
+        "learner__staff_profile__employee_number",
+    ]
     copy_view_enabled = False
 
     def get_form_class(self, for_update=False):

@@ -16,3 +16,6 @@ class LearnersConfig(AppConfig):
         kinds.register(
             Notification.Kind.COURSE_COMPLETED, emails.compose_course_completed
         )
+        kinds.register(
+            Notification.Kind.CERTIFICATE_REVOKED, emails.compose_certificate_revoked
+        )

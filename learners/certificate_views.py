@@ -1,5 +1,6 @@
 """Certificates for their holder, and the public verification page."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -44,7 +45,11 @@ def verify_certificate(request, code):
     response = render(
         request,
         "learners/certificate_verify.html",
-        {"certificate": certificate, "state": certificate.state_on(today)},
+        {
+            "certificate": certificate,
+            "state": certificate.state_on(today),
+            "issuer": settings.ORGANISATION_NAME,
+        },
     )
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -28,6 +28,12 @@ def verification_url(certificate):
     return settings.SITE_URL + reverse("verify_certificate", args=[certificate.code])
 
 
+def printed_url(url):
+    """The address as printed under the QR code: without the scheme, which
+    nobody types, so that it fits on one line."""
+    return url.split("://", 1)[-1].rstrip("/")
+
+
 def qr_svg(url):
     # An inline SVG: vector, sharp at any print size, no image file needed.
     return segno.make(url, error="m").svg_inline(scale=3, dark="#000000", light=None)
@@ -43,6 +49,8 @@ def render_pdf(certificate) -> bytes:
             {
                 "certificate": certificate,
                 "verification_url": url,
+                "printed_url": printed_url(url),
+                "issuer": settings.ORGANISATION_NAME,
                 "qr_svg": qr_svg(url),
                 "LANGUAGE_CODE": translation.get_language(),
             },

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.documents import get_document_model
 
 from courses.models import CoursePage
-from organisation.forms import limit_to_scope, person_by_username
+from organisation.forms import limit_to_scope, person_field
 from organisation.models import AuditEvent
 from organisation.scope import NOBODY, scope_of
 
@@ -45,7 +45,7 @@ class CourseChoiceField(forms.ModelChoiceField):
 
 
 class RecordCompletionForm(forms.Form):
-    person = person_by_username(gettext_lazy("Person (username)"))
+    person = person_field(gettext_lazy("Person"))
     course = CourseChoiceField(
         label=gettext_lazy("Course"),
         queryset=CoursePage.objects.live().order_by("title"),

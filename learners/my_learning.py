@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from wagtail import hooks
 
 from .models import Certificate, Enrolment
-from .progress import Status, course_progress_for
+from .progress import Status, course_progress_for, with_courses
 
 MY_LEARNING_PANELS = "my_learning_panels"
 
@@ -47,10 +47,9 @@ def certificates_of(user, today):
 
 def my_learning_context(request, today):
     user = request.user
-    enrolments = list(
+    enrolments = with_courses(
         Enrolment.objects.current()
         .filter(learner=user)
-        .select_related("course")
         .order_by("-last_activity_at", "-enrolled_at")
     )
     open_courses = [e.course for e in enrolments if not e.completed_at and e.course]
@@ -71,7 +70,7 @@ def my_learning_context(request, today):
     certificates = certificates_of(user, today)
     # Completed cycles stay listed even if HR has since removed the course.
     completed = sorted(
-        Enrolment.objects.completed().filter(learner=user).select_related("course"),
+        with_courses(Enrolment.objects.completed().filter(learner=user)),
         key=lambda enrolment: enrolment.completed_at,
         reverse=True,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from courses.models import CoursePage, LessonPage, QuizPage
+from courses.rendering import content_generation, remembered
 
 from .models import Enrolment, LessonProgress, QuizAttempt
 
@@ -80,12 +81,41 @@ def current_enrolments(user, courses):
     return result
 
 
+def with_courses(enrolments):
+    """The enrolments with their course pages attached (the course of each, or
+    None if HR has removed it), from what this process has read since the
+    content last changed (courses.rendering.remembered): no join and no page
+    built per row. The pages are shared between requests: read them, never
+    change them."""
+    enrolments = list(enrolments)
+    known = remembered("course-pages", content_generation())
+    missing = {e.course_id for e in enrolments if e.course_id not in known} - {None}
+    if missing:
+        known.update(
+            (course.pk, course) for course in CoursePage.objects.filter(pk__in=missing)
+        )
+    field = Enrolment._meta.get_field("course")
+    for enrolment in enrolments:
+        field.set_cached_value(enrolment, known.get(enrolment.course_id))
+    return enrolments
+
+
 def lessons_by_course(courses):
     """{course_id: [live lessons and quizzes in the editor's order]} for
-    several courses (2 queries)."""
+    several courses (2 queries, none for the courses this process has read
+    since the content last changed: courses.rendering.remembered). The pages
+    are shared between requests: read them, never change them."""
     courses = list(courses)
     if not courses:
         return {}
+    known = remembered("course-steps", content_generation())
+    missing = [course for course in courses if course.pk not in known]
+    if missing:
+        known.update(_lessons_by_course(missing))
+    return {course.pk: known[course.pk] for course in courses}
+
+
+def _lessons_by_course(courses):
     by_path = {course.path: course.pk for course in courses}
     condition = Q()
     for course in courses:
@@ -101,6 +131,31 @@ def lessons_by_course(courses):
         if course_id is not None:
             result[course_id].append(step)
     return result
+
+
+def is_preview(request):
+    """Whether Wagtail is rendering an editor's preview (its preview panel,
+    the "Preview" button, "View draft"): then nothing of the editor's own
+    learning record is shown, and nothing is written."""
+    return bool(getattr(request, "is_preview", False))
+
+
+def preview_progress(course) -> CourseProgress:
+    """A course as a new learner will see it once everything is published:
+    every lesson and quiz under it, published or not, as its latest draft,
+    nothing started. Reads only; for previews (a query per step, as the
+    editor's preview of one course is a single page)."""
+    steps = [
+        *LessonPage.objects.child_of(course).defer_streamfields(),
+        *QuizPage.objects.child_of(course).defer_streamfields(),
+    ]
+    states = []
+    for step in sorted(steps, key=lambda page: page.path):
+        draft = (
+            step.get_latest_revision_as_object() if step.latest_revision_id else step
+        )
+        states.append(LessonState(lesson=draft, status=Status.NOT_STARTED))
+    return CourseProgress(course=course, enrolment=None, lessons=states)
 
 
 def course_progress_for(user, courses) -> dict[int, CourseProgress]:

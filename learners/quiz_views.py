@@ -133,20 +133,6 @@ def _review(attempt):
     for item in _questions_for(attempt):
         question = item["question"]
         answer = item["response"].answer if item["response"] else None
-        feedback = []
-        if show_answers:
-            if question.type in ("single_choice", "multiple_choice"):
-                chosen = answer if isinstance(answer, list) else [answer]
-                feedback = [
-                    question.option(option_id)["feedback"]
-                    for option_id in chosen
-                    if option_id
-                    and question.option(option_id)
-                    and question.option(option_id)["feedback"]
-                ]
-            elif question.type == "true_false" and answer:
-                text = question.value[f"feedback_{answer}"]
-                feedback = [text] if text else []
         items.append(
             {
                 **item,
@@ -155,7 +141,10 @@ def _review(attempt):
                 "correct": bool(item["response"] and item["response"].correct)
                 if reveal != "never"
                 else None,
-                "feedback": feedback,
+                # The learner's own answer is always theirs to see; whether
+                # each part of it was right, and the option's feedback, only
+                # when the correct answers are shown.
+                "your_answer": _your_answer(question, answer, show_answers),
                 "correct_texts": _correct_texts(question) if show_answers else None,
             }
         )
@@ -164,6 +153,79 @@ def _review(attempt):
         "show_answers": show_answers,
         "show_verdicts": reveal != "never",
     }
+
+
+def _answer_line(text, right=None, feedback=""):
+    """One part of a learner's answer: its words, whether it was right (None:
+    not shown), and the feedback the author wrote for it."""
+    return {"text": text, "right": right, "feedback": feedback or ""}
+
+
+def _your_answer(question, answer, reveal):
+    """The learner's answer as lines, in the question's own words. With
+    `reveal`, each line says whether it was right and carries its option's
+    feedback next to it — so feedback an author began with "Right." sits
+    beside the option it is about, marked right, even when the question as a
+    whole (a multiple choice with one wrong option too) is not."""
+    if answer is None:
+        return []
+    kind = question.type
+    if kind in ("single_choice", "multiple_choice"):
+        lines = []
+        for option_id in answer if isinstance(answer, list) else [answer]:
+            option = question.option(option_id)
+            if option is None:
+                continue
+            lines.append(
+                _answer_line(
+                    option["text"],
+                    bool(option["correct"]) if reveal else None,
+                    option["feedback"] if reveal else "",
+                )
+            )
+        return lines
+    if kind == "true_false":
+        return [
+            _answer_line(
+                _("True") if answer == "true" else _("False"),
+                answer == question.value["correct_answer"] if reveal else None,
+                question.value.get(f"feedback_{answer}", "") if reveal else "",
+            )
+        ]
+    if kind == "matching" and isinstance(answer, dict):
+        lines = []
+        for item_id, pair_id in answer.items():
+            item, pair = question.option(item_id), question.option(pair_id)
+            if item is None or pair is None:
+                continue
+            lines.append(
+                _answer_line(
+                    f"{item['item']} – {pair['match']}",
+                    item_id == pair_id if reveal else None,
+                )
+            )
+        return lines
+    if kind == "ordering":
+        if isinstance(answer, dict):  # partly ordered: {"partial": {id: position}}
+            positions = answer.get("partial", {})
+            order = sorted(positions, key=positions.get)
+        else:
+            positions, order = None, answer
+        correct = question.correct_answer()
+        lines = []
+        for index, item_id in enumerate(order):
+            text = question.option(item_id)
+            if text is None:
+                continue
+            position = positions[item_id] if positions else index + 1
+            right = (
+                len(correct) >= position and correct[position - 1] == item_id
+                if reveal
+                else None
+            )
+            lines.append(_answer_line(f"{position}. {text}", right))
+        return lines
+    return []
 
 
 def _correct_texts(question):

@@ -15,7 +15,13 @@ from courses.models import CourseIndexPage, CoursePage, LessonPage
 from . import actions
 from .forms import LessonProgressForm
 from .my_learning import my_learning_context
-from .progress import Status, course_progress_for, current_enrolments
+from .progress import (
+    Status,
+    course_progress_for,
+    current_enrolments,
+    is_preview,
+    preview_progress,
+)
 
 
 def add_learner_context(page, request, context):
@@ -30,8 +36,11 @@ def add_learner_context(page, request, context):
 
 
 def catalogue_context(courses, request):
-    """Each course of the catalogue with the learner's status on it."""
-    enrolments = current_enrolments(request.user, courses)
+    """Each course of the catalogue with the learner's status on it (in an
+    editor's preview, a new learner's: nothing started)."""
+    enrolments = (
+        {} if is_preview(request) else current_enrolments(request.user, courses)
+    )
     for course in courses:
         enrolment = enrolments.get(course.pk)
         if enrolment is None:
@@ -44,17 +53,26 @@ def catalogue_context(courses, request):
 
 
 def course_context(course, request):
+    if is_preview(request):
+        return {"course_progress": preview_progress(course), "Status": Status}
     progress = course_progress_for(request.user, [course])[course.pk]
     return {"course_progress": progress, "Status": Status}
 
 
 def lesson_context(lesson, request):
     course = lesson.get_parent().specific
-    if not course.live:
+    if is_preview(request):
+        # An editor's preview: the course as its latest draft, published or
+        # not, and a new learner's view of it. Nothing is read from or
+        # written to the editor's own learning record.
+        course = course.get_latest_revision_as_object()
+        progress = preview_progress(course)
+    elif not course.live:
         # Wagtail routes through unpublished parents; a lesson of an
         # unpublished course is not part of the catalogue.
         raise Http404
-    progress = course_progress_for(request.user, [course])[course.pk]
+    else:
+        progress = course_progress_for(request.user, [course])[course.pk]
     lessons = [state.lesson for state in progress.lessons]
     index = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), None)
     state = progress.lessons[index] if index is not None else None

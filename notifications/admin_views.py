@@ -5,7 +5,7 @@ city's), through the scope `organisation` gives `core.admin`."""
 from django.utils.translation import gettext_lazy as _
 
 import core.converters  # noqa: F401  (registers <id:...>)
-from core.admin import ScopedModelViewSet
+from core.admin import ScopedModelViewSet, person_column
 
 from .models import Notification
 
@@ -22,10 +22,16 @@ class NotificationViewSet(ScopedModelViewSet):
     menu_label = _("Sent messages")
     add_to_admin_menu = True
     menu_order = 335
-    list_display = ["created_at", "recipient", "kind", "status", "sent_at", "attempts"]
+    list_display = [
+        "created_at",
+        person_column("recipient", _("recipient")),
+        "kind",
+        "status",
+        "sent_at",
+        "attempts",
+    ]
     list_filter = ["kind", "status"]
     search_fields = [
-        "recipient__username",
         "recipient__first_name",
         "recipient__last_name",
         "recipient__staff_profile__employee_number",

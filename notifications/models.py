@@ -30,6 +30,7 @@ class Notification(models.Model):
         REPORT_EXPORT = "report_export", _("Report export ready")
         LRS_ALERT = "lrs_alert", _("Sending to an LRS has stopped")
         DELIVERY_ALERT = "delivery_alert", _("Alert about messages given up")
+        CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
 
     class Status(models.TextChoices):
         # Waiting to be sent, or to be tried again (`next_attempt_at`).
@@ -76,8 +77,8 @@ class Notification(models.Model):
     alerted_at = models.DateTimeField(_("alerted at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
+        verbose_name = _("sent message")
+        verbose_name_plural = _("sent messages")
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
             models.Index(fields=["status", "kind"]),

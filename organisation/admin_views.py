@@ -26,9 +26,10 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView
 
 import core.converters  # noqa: F401  (registers <id:...>)
-from core.admin import ScopedModelViewSet
+from core.admin import ScopedModelViewSet, person_column
+from core.admin_labels import NewItemLabelViewSetMixin
 
-from .forms import limit_to_scope, person_by_username
+from .forms import limit_to_scope, person_field, unit_field
 from .models import AuditEvent, UnitDelegation
 from .querysets import subtree_of
 from .scope import NOBODY, scope_of
@@ -62,10 +63,15 @@ class AuditEventViewSet(ScopedModelViewSet):
     menu_label = _("Audit log")
     add_to_admin_menu = True
     menu_order = 330
-    list_display = ["created_at", "actor", "action", "summary"]
+    list_display = ["created_at", person_column("actor", _("who")), "action", "summary"]
     list_filter = ["action"]
     list_select_related = ["actor"]
-    search_fields = ["summary", "actor__username", "actor__last_name"]
+    search_fields = [
+        "summary",
+        "actor__username",
+        "actor__first_name",
+        "actor__last_name",
+    ]
     inspect_view_enabled = True
     copy_view_enabled = False
     form_fields = ["summary"]
@@ -93,7 +99,8 @@ def delegations_in_scope(user, queryset):
 
 
 class DelegationForm(WagtailAdminModelForm):
-    delegate = person_by_username(_("Delegate (username)"))
+    unit = unit_field(_("Unit"), own=True)
+    delegate = person_field(_("Delegate"), own=True)
 
     class Meta:
         model = UnitDelegation
@@ -102,10 +109,9 @@ class DelegationForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         scope = granting_scope(self.for_user)
-        if not scope.is_city:
-            # Only the units theirs to delegate are offered, and a forged
-            # POST of another is "not one of the available choices".
-            self.fields["unit"].queryset = scope.units()
+        # Only the units theirs to delegate, and the people of that scope,
+        # are offered; a forged POST of another is a form error.
+        limit_to_scope(self.fields["unit"], scope, keep=self.instance.unit_id)
         limit_to_scope(
             self.fields["delegate"], scope, keep=self.instance.delegate_id or None
         )
@@ -158,16 +164,29 @@ class DelegationDeleteView(DeleteView):
             super().delete_action()
 
 
-class UnitDelegationViewSet(ScopedModelViewSet):
+class UnitDelegationViewSet(NewItemLabelViewSetMixin, ScopedModelViewSet):
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = UnitDelegation
     icon = "group"
     menu_label = _("Delegations")
+    new_item_label = _("New delegation")
     add_to_admin_menu = True
     menu_order = 325
-    list_display = ["unit", "delegate", "valid_from", "valid_until", "created_by"]
+    list_display = [
+        "unit",
+        person_column("delegate", _("delegate")),
+        "valid_from",
+        "valid_until",
+        person_column("created_by", _("created by")),
+    ]
     list_select_related = ["unit", "delegate", "created_by"]
-    search_fields = ["unit__name", "unit__hr_code", "delegate__username"]
+    search_fields = [
+        "unit__name",
+        "unit__hr_code",
+        "delegate__first_name",
+        "delegate__last_name",
+        "delegate__staff_profile__employee_number",
+    ]
     add_view_class = DelegationCreateView
     edit_view_class = DelegationEditView
     delete_view_class = DelegationDeleteView

@@ -165,7 +165,8 @@ class UnitDelegation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.unit} → {self.delegate} ({self.valid_from}–{self.valid_until})"
+        delegate = self.delegate.get_full_name() or self.delegate.get_username()
+        return f"{self.unit} → {delegate} ({self.valid_from}–{self.valid_until})"
 
 
 class AuditEvent(models.Model):
@@ -213,7 +214,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         verbose_name = _("audit event")
-        verbose_name_plural = _("audit log")
+        verbose_name_plural = _("audit events")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["action", "-created_at"])]
 

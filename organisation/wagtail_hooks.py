@@ -8,6 +8,7 @@ from core.admin import SCOPE_OF_USER, ReadOnlyPermissionPolicy
 
 from . import hr_import
 from .admin_views import AuditEventViewSet, UnitDelegationViewSet
+from .choosers import person_chooser_viewset, unit_chooser_viewset
 from .import_views import import_apply, import_applying, import_check, import_upload
 from .models import AuditEvent
 from .scope import scope_of
@@ -23,6 +24,16 @@ def register_audit_log():
 @hooks.register("register_admin_viewset")
 def register_delegations():
     return UnitDelegationViewSet("delegations")
+
+
+@hooks.register("register_admin_viewset")
+def register_person_chooser():
+    return person_chooser_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_unit_chooser():
+    return unit_chooser_viewset
 
 
 @hooks.register("register_admin_urls")

@@ -5,7 +5,7 @@ their scope (central HR the city's)."""
 from django.utils.translation import gettext_lazy as _
 
 import core.converters  # noqa: F401  (registers <id:...>)
-from core.admin import ScopedModelViewSet
+from core.admin import ScopedModelViewSet, person_column
 
 from .models import NotificationItem
 
@@ -23,7 +23,7 @@ class NotificationItemViewSet(ScopedModelViewSet):
     add_to_admin_menu = True
     menu_order = 336
     list_display = [
-        "person",
+        person_column("person", _("person")),
         "course_title",
         "trigger",
         "due_date",
@@ -31,7 +31,6 @@ class NotificationItemViewSet(ScopedModelViewSet):
     ]
     list_filter = ["trigger", "notification__status"]
     search_fields = [
-        "person__username",
         "person__first_name",
         "person__last_name",
         "person__staff_profile__employee_number",

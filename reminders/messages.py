@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment
+from core import vocabulary
 from notifications.models import Notification
 
 from .models import NotificationItem
@@ -46,13 +47,16 @@ def _row(item, today):
         item.due_date and item.due_date < today and item.trigger != Trigger.EXPIRING
     )
     person = item.person
+    expiring = item.trigger == Trigger.EXPIRING
     return {
         "course_title": item.course_title,
         "course_url": url,
         "due_date": item.due_date,
         "overdue": overdue,
         "days_overdue": (today - item.due_date).days if overdue else 0,
-        "expiring": item.trigger == Trigger.EXPIRING,
+        "expiring": expiring,
+        # Said as every page says it (`core.vocabulary`): "Due in 5 days".
+        "due": None if expiring else vocabulary.due(item.due_date, today),
         "person_name": person.get_full_name() or person.get_username(),
     }
 

@@ -138,6 +138,7 @@ class ReminderPolicy(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("reminders")
+        verbose_name_plural = _("reminders")
 
     def clean(self):
         super().clean()
@@ -217,8 +218,8 @@ class NotificationItem(CourseRecord):
     wagtail_reference_index_ignore = True
 
     class Meta:
-        verbose_name = _("reminder")
-        verbose_name_plural = _("reminders")
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
         indexes = [models.Index(fields=["person", "course"])]
 
     def __str__(self):

@@ -76,14 +76,28 @@ def remind_person(request, profile_id):
 @require_POST
 def remind_overdue(request):
     scope = _profiles_in_scope(request.user)
-    reminded, _skipped = remind_now(request.user, scope, overdue_only=True)
-    messages.success(
-        request,
-        ngettext(
-            "A reminder is on its way to %(count)s person with overdue training.",
-            "Reminders are on their way to %(count)s people with overdue training.",
-            reminded,
+    reminded, skipped = remind_now(request.user, scope, overdue_only=True)
+    if reminded:
+        messages.success(
+            request,
+            ngettext(
+                "A reminder is on its way to %(count)s person with overdue training.",
+                "Reminders are on their way to %(count)s people with overdue training.",
+                reminded,
+            )
+            % {"count": reminded},
         )
-        % {"count": reminded},
-    )
+    elif skipped:
+        # Never "on the way to 0 people": say why nobody was reminded.
+        messages.info(
+            request,
+            _(
+                "Nobody needed a reminder: everyone with overdue training has "
+                "already been reminded today."
+            ),
+        )
+    else:
+        messages.info(
+            request, _("Nobody needed a reminder: nobody has overdue training.")
+        )
     return redirect("reports:team")

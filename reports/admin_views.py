@@ -4,15 +4,15 @@ the permission (a local coordinator) lists, sets, edits and deletes only the
 goals of units theirs by role (their administration; not units delegated to
 them), and no goal for the whole city."""
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import CreateView
 
 import core.converters  # noqa: F401  (registers <id:...>)
-from core.admin import ScopedModelViewSet
-from organisation.models import OrgUnit
+from core.admin import ScopedModelViewSet, person_column
+from core.admin_labels import NewItemLabelViewSetMixin
+from organisation.forms import limit_to_scope, unit_field
 from organisation.querysets import subtree_of
 from organisation.scope import NOBODY, scope_of
 
@@ -20,13 +20,11 @@ from .models import ReportGoal
 
 
 class GoalForm(WagtailAdminModelForm):
-    unit = forms.ModelChoiceField(
-        queryset=OrgUnit.objects.all(),
-        to_field_name="hr_code",
+    unit = unit_field(
+        _("Part of the organisation"),
+        own=True,
         required=False,
-        widget=forms.TextInput,
-        label=_("Part of the organisation (HR code; empty: the whole city)"),
-        error_messages={"invalid_choice": _("There is no unit with that HR code.")},
+        help_text=_("No unit chosen: the whole city."),
     )
 
     class Meta:
@@ -36,18 +34,13 @@ class GoalForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = goal_scope(self.for_user) if self.for_user else NOBODY
-        if not self.scope.is_city:
-            field = self.fields["unit"]
-            field.queryset = self.scope.units()
-            field.error_messages["invalid_choice"] = _(
-                "There is no unit with that HR code in your part of the organisation."
-            )
+        limit_to_scope(self.fields["unit"], self.scope, keep=self.instance.unit_id)
 
     def clean_unit(self):
         unit = self.cleaned_data.get("unit")
         if unit is None and not self.scope.is_city:
             raise ValidationError(
-                _("Only central HR sets goals for the whole city. Give an HR code.")
+                _("Only central HR sets goals for the whole city. Choose a unit.")
             )
         return unit
 
@@ -72,15 +65,22 @@ class GoalCreateView(CreateView):
         return instance
 
 
-class ReportGoalViewSet(ScopedModelViewSet):
+class ReportGoalViewSet(NewItemLabelViewSetMixin, ScopedModelViewSet):
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = ReportGoal
     list_select_related = ["course", "unit", "created_by"]
     icon = "pick"
     menu_label = _("Goals")
+    new_item_label = _("New goal")
     add_to_admin_menu = True
     menu_order = 297
-    list_display = ["course", "unit", "target_percent", "deadline", "created_by"]
+    list_display = [
+        "course",
+        "unit",
+        "target_percent",
+        "deadline",
+        person_column("created_by", _("created by")),
+    ]
     add_view_class = GoalCreateView
     copy_view_enabled = False
 

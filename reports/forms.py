@@ -8,15 +8,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import vocabulary
+
 from .figures import Filters
 
-STATUS_LABELS = {
-    "not_started": gettext_lazy("Not started"),
-    "in_progress": gettext_lazy("In progress"),
-    "completed": gettext_lazy("Completed"),
-    "overdue": gettext_lazy("Overdue"),
-    "exempt": gettext_lazy("Exempt"),
-}
+# The states' words are the vocabulary's, on every page, email and export.
+STATUS_LABELS = vocabulary.STATE_LABELS
 
 
 def _attrs_html(attrs):

@@ -77,6 +77,7 @@ class ReportSettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("reports")
+        verbose_name_plural = _("reports")
 
 
 def _export_path(export, filename):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
+from core import vocabulary
 from courses.models import CoursePage
 
 from .figures import (
@@ -129,6 +130,7 @@ def display_row(row, labels=None):
     already translated (an export translates them once, not per row)."""
     values = {key: row[source] for key, source in COLUMNS}
     status = values["status"]
+    values["status_key"] = status
     if labels is not None:
         values["status"] = labels.get(status, status)
     else:
@@ -141,4 +143,4 @@ def display_row(row, labels=None):
 
 def status_labels():
     """The status labels in the active language, translated once."""
-    return {key: str(label) for key, label in STATUS_LABELS.items()}
+    return vocabulary.state_labels()

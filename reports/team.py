@@ -10,13 +10,16 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 
 from assignments.models import Assignment
 from assignments.required import by_due_date, current_assignments
-from learners.models import Certificate
+from core import vocabulary
+from learners.models import Certificate, Enrolment
 from organisation.models import StaffProfile
 from organisation.scope import scope_of
+
+from .figures import current_items
 
 PER_PAGE = 50
 # The header's "My team" link is on every page: whether to show it is cached
@@ -52,22 +55,25 @@ def scope_units(user, day):
     )
 
 
-def _overdue(day):
-    return Q(state=Assignment.State.OPEN, due_date__lt=day)
-
-
 def _has_overdue(day):
     return Exists(
-        current_assignments(
-            Assignment.objects.filter(person=OuterRef("user_id")).filter(_overdue(day))
+        current_items(None, day).filter(
+            person=OuterRef("user_id"),
+            state=Assignment.State.OPEN,
+            due_date__lt=day,
         )
     )
 
 
 @dataclass
 class TeamRow:
+    """A person's current required training counted by state, exactly as the
+    reports count it (`figures.current_items`: the same items, the same
+    states), so My team and Reports never disagree."""
+
     profile: StaffProfile
-    to_do: int = 0
+    not_started: int = 0
+    in_progress: int = 0
     overdue: int = 0
     completed: int = 0
     exempt: int = 0
@@ -75,8 +81,9 @@ class TeamRow:
 
 def team_page(people, day, *, unit=None, overdue_only=False, page_number=1):
     """One page of `people` (a scope from `team_scope`), with each person's
-    counts of current required training: to do (not yet overdue), overdue,
-    completed and exempt. Three queries: the count, the page, the counts."""
+    counts of current required training by state (`core.vocabulary`: not
+    started, in progress, overdue, completed, exempt). Three queries: the
+    count, the page, the counts."""
     if unit is not None:
         people = people.filter(unit__path__startswith=unit.path)
     if overdue_only:
@@ -87,30 +94,16 @@ def team_page(people, day, *, unit=None, overdue_only=False, page_number=1):
     page = Paginator(people, PER_PAGE).get_page(page_number)
     rows = [TeamRow(profile) for profile in page.object_list]
     counts = (
-        current_assignments(
-            Assignment.objects.filter(person_id__in=[r.profile.user_id for r in rows])
-        )
+        current_items(None, day)
+        .filter(person_id__in=[r.profile.user_id for r in rows])
         .order_by()
-        .values("person_id")
-        .annotate(
-            to_do=Count(
-                "pk",
-                filter=Q(state=Assignment.State.OPEN)
-                & (Q(due_date__isnull=True) | Q(due_date__gte=day)),
-            ),
-            overdue=Count("pk", filter=_overdue(day)),
-            completed=Count("pk", filter=Q(state=Assignment.State.COMPLETED)),
-            exempt=Count("pk", filter=Q(state=Assignment.State.EXEMPT)),
-        )
+        .values_list("person_id", "status")
+        .annotate(n=Count("pk"))
     )
-    by_person = {row["person_id"]: row for row in counts} if rows else {}
-    for row in rows:
-        found = by_person.get(row.profile.user_id)
-        if found:
-            row.to_do = found["to_do"]
-            row.overdue = found["overdue"]
-            row.completed = found["completed"]
-            row.exempt = found["exempt"]
+    by_person = {row.profile.user_id: row for row in rows}
+    for person_id, status, n in counts if rows else []:
+        if status in vocabulary.STATES:
+            setattr(by_person[person_id], status, n)
     page.object_list = rows
     return page
 
@@ -120,17 +113,25 @@ class PersonAssignment:
     assignment: Assignment
     overdue: bool
     certificate: Certificate | None
+    started: bool = False  # learning recorded in this round
 
     @property
     def status(self):
+        """The state as the reports name it (`figures.current_items`)."""
+        state = self.assignment.state
+        if state == Assignment.State.EXEMPT:
+            return vocabulary.EXEMPT
+        if state == Assignment.State.COMPLETED:
+            return vocabulary.COMPLETED
         if self.overdue:
-            return "overdue"
-        return self.assignment.state
+            return vocabulary.OVERDUE
+        return vocabulary.IN_PROGRESS if self.started else vocabulary.NOT_STARTED
 
 
 def person_assignments(profile, day) -> list[PersonAssignment]:
     """The person's current assignments (not withdrawn), soonest due first,
-    each with their latest certificate of the course. Two queries."""
+    each with their latest certificate of the course and whether its round
+    is started. Three queries."""
     assignments = list(
         by_due_date(
             current_assignments(
@@ -148,11 +149,21 @@ def person_assignments(profile, day) -> list[PersonAssignment]:
     for certificate in certificates if assignments else []:
         certificate.state = certificate.state_on(day)
         latest.setdefault(certificate.course_id, certificate)
+    started = (
+        set(
+            Enrolment.objects.filter(
+                learner_id=profile.user_id, last_activity_at__isnull=False
+            ).values_list("course_id", "cycle")
+        )
+        if assignments
+        else set()
+    )
     return [
         PersonAssignment(
             assignment=assignment,
             overdue=assignment.is_overdue(day),
             certificate=latest.get(assignment.course_id),
+            started=(assignment.course_id, assignment.cycle) in started,
         )
         for assignment in assignments
     ]

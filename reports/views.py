@@ -355,8 +355,17 @@ _GOAL_COLUMNS = ", ".join(
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 200, 30
 
 
+def _svg_number(value):
+    """A coordinate as SVG reads it: a point for decimals, whatever the
+    language. A float handed to the template is localized ("12,5" in
+    Swedish), which SVG does not parse: every dot was drawn at 0,0."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
 def _chart(points):
-    """The SVG polyline of the trend; the same figures are in the table."""
+    """The SVG polyline of the trend; the same figures are in the table.
+    Every number is a string already, so the template's localization cannot
+    reach it."""
     if not any(point.percent is not None for point in points):
         return None
     step = (CHART_WIDTH - 2 * CHART_PAD) / max(len(points) - 1, 1)
@@ -365,16 +374,16 @@ def _chart(points):
         percent = point.percent or 0
         x = CHART_PAD + index * step
         y = CHART_HEIGHT - CHART_PAD - percent * (CHART_HEIGHT - 2 * CHART_PAD) / 100
-        coords.append((round(x, 1), round(y, 1), point))
+        coords.append((_svg_number(x), _svg_number(y), point))
     return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
+        "width": _svg_number(CHART_WIDTH),
+        "height": _svg_number(CHART_HEIGHT),
         "points": " ".join(f"{x},{y}" for x, y, _p in coords),
         "dots": coords,
-        "top": CHART_PAD,
-        "bottom": CHART_HEIGHT - CHART_PAD,
-        "left": CHART_PAD,
-        "right": CHART_WIDTH - CHART_PAD,
+        "top": _svg_number(CHART_PAD),
+        "bottom": _svg_number(CHART_HEIGHT - CHART_PAD),
+        "left": _svg_number(CHART_PAD),
+        "right": _svg_number(CHART_WIDTH - CHART_PAD),
     }
 
 
@@ -658,7 +667,13 @@ def person(request, profile_id):
     return render(
         request,
         "reports/person.html",
-        {"profile": profile, "rows": shown, "statuses": STATUSES, "details": details},
+        {
+            "profile": profile,
+            "rows": shown,
+            "statuses": STATUSES,
+            "details": details,
+            "today": today,
+        },
     )
 
 

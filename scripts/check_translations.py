@@ -10,12 +10,25 @@ demo runs without gettext. This check fails on
 - an entry that is untranslated or fuzzy;
 - a `.mo` whose translations are not exactly its `.po`'s.
 
-    python scripts/check_translations.py     # needs gettext (xgettext)
+locale_overrides/sv/LC_MESSAGES/django.po holds our Swedish for Wagtail's
+and wagtailmedia's own msgids where theirs is missing or does not fit our
+nouns (first in LOCALE_PATHS, so it wins). It is edited by hand, and fails
+this check if
+- `makemessages` changed it (it must only ever write to locale/);
+- an entry is fuzzy or empty, or msgfmt finds its format wrong;
+- a msgid is one of ours (it would shadow locale/'s translation) or one that
+  no installed package's catalogue has (it would override nothing);
+- its `.mo` is missing or not exactly its `.po`.
+
+    python scripts/check_translations.py              # needs gettext (xgettext)
+    python scripts/check_translations.py --overrides  # only the overrides, fast
 """
 
+import filecmp
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -24,6 +37,7 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = Path("locale") / "sv" / "LC_MESSAGES"
 DOMAINS = ("django", "djangojs")
+OVERRIDES = Path("locale_overrides") / "sv" / "LC_MESSAGES" / "django.po"
 # What `make messages` extracts from: the same ignores.
 IGNORE = [".venv", ".venv-ralph", "bench", "tests", "docs", "var", "media"]
 IGNORE += ["staticfiles", "node_modules", "scripts"]
@@ -77,12 +91,72 @@ def translations(catalogue):
     return table
 
 
+def third_party_msgids():
+    """(context, msgid) of every catalogue of the installed packages (their
+    English and Swedish ones, which list all their msgids)."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    known = set()
+    for depth in range(4):
+        folders = "/".join(["*"] * (depth + 1))
+        for language in ("en", "sv"):
+            pattern = f"{folders}/locale/{language}/LC_MESSAGES/django.po"
+            for path in site.glob(pattern):
+                known.update((e.msgctxt, e.msgid) for e in polib.pofile(str(path)))
+    return known
+
+
+def override_problems(ours):
+    """What is wrong with the override catalogue; `ours` is the committed
+    django.po of locale/sv."""
+    label = str(OVERRIDES)
+    source = ROOT / OVERRIDES
+    if not source.exists():
+        return [f"{label} is missing"]
+    po = polib.pofile(str(source))
+    found = problems_of(po, label)
+    checked = subprocess.run(  # noqa: S603 - gettext's msgfmt on our file
+        ["msgfmt", "--check-format", "-o", "/dev/null", str(source)],  # noqa: S607
+        capture_output=True,
+        text=True,
+    )
+    if checked.returncode:
+        found.append(f"{label}: msgfmt: {checked.stderr.strip()}")
+    own = {(e.msgctxt, e.msgid) for e in ours if not e.obsolete}
+    theirs = third_party_msgids()
+    for entry in po:
+        key = (entry.msgctxt, entry.msgid)
+        if entry.obsolete:
+            continue
+        if key in own:
+            found.append(
+                f"{label}: one of our msgids (put it in locale/): {entry.msgid!r}"
+            )
+        elif key not in theirs:
+            found.append(f"{label}: no installed package has {entry.msgid!r}")
+    compiled = source.with_suffix(".mo")
+    if not compiled.exists():
+        found.append(f"{compiled.relative_to(ROOT)} is missing (run make messages)")
+    elif translations(polib.mofile(str(compiled))) != translations(po):
+        found.append(f"{compiled.relative_to(ROOT)} is out of date (run make messages)")
+    return found
+
+
 def main():
-    found = []
+    ours = polib.pofile(str(ROOT / MESSAGES / "django.po"))
+    if "--overrides" in sys.argv[1:]:
+        found = override_problems(ours)
+        if found:
+            print("Translations:", *found, sep="\n  ")
+            return 1
+        print("Translations: the overrides of Wagtail's Swedish are in order.")
+        return 0
+    found = override_problems(ours)
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "tree"
         shutil.copytree(ROOT, tree, ignore=COPY_IGNORE)
         extract(tree)
+        if not filecmp.cmp(ROOT / OVERRIDES, tree / OVERRIDES, shallow=False):
+            found.append(f"makemessages wrote into {OVERRIDES} (it must not)")
         for domain in DOMAINS:
             committed = polib.pofile(str(ROOT / MESSAGES / f"{domain}.po"))
             extracted = polib.pofile(str(tree / MESSAGES / f"{domain}.po"))

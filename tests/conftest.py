@@ -82,12 +82,17 @@ def _admin_viewsets_registered():
 def _site_links_forgotten():
     """The header's links are cached (cms.context_processors) and dropped by
     page signals; a test's rollback or flush sends none, so each test starts
-    without them."""
+    without them. The same for what is kept per content generation (the
+    rendered lesson content, the sites and routes each process remembers:
+    courses.rendering, cms.lookups)."""
     from cms.context_processors import forget_site_links
+    from courses.rendering import forget_rendered_content_now
 
     forget_site_links()
+    forget_rendered_content_now()
     yield
     forget_site_links()
+    forget_rendered_content_now()
 
 
 @pytest.fixture(autouse=True)

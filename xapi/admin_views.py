@@ -33,6 +33,7 @@ from wagtail.log_actions import log
 
 import core.converters  # noqa: F401  (registers <id:...>)
 from core.admin import sees_city
+from core.admin_labels import NewItemLabelViewSetMixin
 
 from . import outbox
 from .forms import (
@@ -154,11 +155,12 @@ def _state_column(destination):
     return destination_state(destination)[1]
 
 
-class LrsDestinationViewSet(ModelViewSet):
+class LrsDestinationViewSet(NewItemLabelViewSetMixin, ModelViewSet):
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = LrsDestination
     icon = "site"
     menu_label = gettext_lazy("Learning record stores")
+    new_item_label = gettext_lazy("New learning record store")
     add_to_settings_menu = True
     menu_order = 900
     url_prefix = "learning-record-stores"

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -30,7 +31,7 @@ def _model_field(name):
 
 class DestinationForm(WagtailAdminModelForm):
     endpoint = forms.URLField(
-        label=_model_field("endpoint").verbose_name,
+        label=capfirst(_model_field("endpoint").verbose_name),
         help_text=_model_field("endpoint").help_text,
         max_length=_model_field("endpoint").max_length,
         assume_scheme="https",

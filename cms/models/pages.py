@@ -12,6 +12,7 @@ from core import ratelimit
 from core.addresses import client_address
 from courses.models import CourseIndexPage
 
+from .. import lookups
 from ..forms import AccessibilityReportForm
 
 
@@ -26,11 +27,21 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["catalogue"] = CourseIndexPage.objects.live().child_of(self).first()
         return context
+
+    def route(self, request, path_components):
+        """Every page of the site is routed from here: by its URL path in two
+        queries (cms.lookups) instead of two per level of the URL."""
+        if path_components:
+            found = lookups.route(self, request, path_components)
+            if found is not None:
+                return found
+        return super().route(request, path_components)
 
 
 class AccessibilityStatementPage(Page):
@@ -57,6 +68,7 @@ class AccessibilityStatementPage(Page):
 
     class Meta:
         verbose_name = _("accessibility statement")
+        verbose_name_plural = _("accessibility statements")
 
     def serve(self, request, *args, **kwargs):
         if request.method == "POST":

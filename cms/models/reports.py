@@ -12,7 +12,11 @@ class AccessibilityReport(models.Model):
     page_url = models.CharField(_("page"), max_length=500, blank=True)
     email = models.EmailField(_("email for a reply"), blank=True)
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
     created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
     resolved = models.BooleanField(_("resolved"), default=False)

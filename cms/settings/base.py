@@ -50,6 +50,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A form that timed out or came without its cookie: a page that says what to do.
+CSRF_FAILURE_VIEW = "cms.views.csrf_failure"
 
 # Our apps, from the top of the layering down (see README, "The apps"):
 # each may import those below it, never one above.
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Wagtail's site for the request, remembered while the content holds.
+    "cms.middleware.WagtailSiteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cms.middleware.SessionTimeoutMiddleware",
@@ -132,6 +136,8 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "cms.context_processors.site_links",
             ],
+            # One vocabulary for states and due dates (core is not an app).
+            "libraries": {"vocabulary": "core.vocabulary_tags"},
         },
     },
 ]
@@ -237,7 +243,11 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 # A running quiz (and a SCORM attempt) tells the server this often that the
 # person is still at work, so that its session does not end while they think.
 SESSION_KEEPALIVE_SECONDS = int(os.environ.get("SESSION_KEEPALIVE_SECONDS", "300"))
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Read through the cache (one Redis GET instead of a query and decoding on
+# every request), written to both; the database stays what counts: ending a
+# session (logout, the time limits, a session row deleted in the database by
+# the ORM: cms.signals) removes it from the cache at once too.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Invitation and set-password links expire after this many seconds (7 days).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 7 * 24 * 3600))
 
@@ -283,7 +293,10 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Swedish first, English second.
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "sv")
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale_overrides first: where Wagtail's Swedish is missing or does not fit
+# our nouns, it wins (only Wagtail's and wagtailmedia's msgids: see its
+# header). Our own strings are in locale/, the one makemessages writes.
+LOCALE_PATHS = [BASE_DIR / "locale_overrides", BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
@@ -315,7 +328,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache, without a new client object for every call.
+        "BACKEND": "core.redis_cache.ReusedClientRedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
     if os.environ.get("REDIS_URL")
@@ -450,6 +464,10 @@ IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "60"))
 HR_IMPORT_WORKER_ABOVE_BYTES = int(
     os.environ.get("HR_IMPORT_WORKER_ABOVE_BYTES", str(2 * 1024 * 1024))
 )
+
+# The organisation that issues the certificates (the city), named on each
+# certificate, its verification page and the email when one is revoked.
+ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Exempelstaden")
 
 # --- Wagtail ---------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Kompetens"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.tasks import enqueue_on_commit
 
+from .. import emails
 from .. import xapi_events as xapi
 from ..models import Certificate, Enrolment
 
@@ -66,7 +67,9 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
 
 
 def revoke_certificate(actor, certificate: Certificate, reason: str) -> Certificate:
-    """Revoke, keeping who, when and why. Revoking twice changes nothing."""
+    """Revoke, keeping who, when and why, and tell the holder (an email
+    through the delivery log, in the same transaction). Revoking twice
+    changes nothing and sends nothing more."""
     if not actor.has_perm("learners.revoke_certificate"):
         raise PermissionDenied(_("You may not revoke certificates."))
     reason = (reason or "").strip()
@@ -79,4 +82,5 @@ def revoke_certificate(actor, certificate: Certificate, reason: str) -> Certific
             locked.revoked_reason = reason
             locked.revoked_by = actor
             locked.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+            emails.record_certificate_revoked(locked)
     return locked

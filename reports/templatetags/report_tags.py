@@ -62,11 +62,16 @@ def report_cell(cell):
 
 @register.simple_tag
 def report_cells(cells, courses):
-    """A matrix row's cells, one `<td>` per course, in one tag."""
+    """A matrix row's cells, one `<td>` per course, in one tag. Each names
+    its course in `data-label`: on a phone the row is a card, and the label
+    stands in for the column heading (.table--stack in site.css)."""
     writer = _CellWriter()
     cells = cells or {}
-    return mark_safe(  # noqa: S308 - numbers and escaped translations only
-        "".join(f"<td>{writer.html(cells.get(c.pk))}</td>" for c in courses)
+    return mark_safe(  # noqa: S308 - numbers, escaped titles and translations
+        "".join(
+            f'<td data-label="{escape(c.title)}">{writer.html(cells.get(c.pk))}</td>'
+            for c in courses
+        )
     )
 
 
@@ -89,15 +94,23 @@ _TEXT_KEYS = (
     "course",
     "status",
 )
+_ALL_KEYS = (*_TEXT_KEYS, "due_date", "completed_at", "valid_until")
 
 
 @register.simple_tag
-def people_rows(rows):
+def people_rows(rows, columns=None):
     """The people list's `<tr>`s (rows from `display_row`), in one tag: the
     same markup as a template loop, without a variable lookup, a `{% url %}`
     and three filters per cell (50 rows: most of the page's rendering). Every
-    text is escaped; the link is reversed once."""
+    text is escaped; the link is reversed once. With the table's `columns`
+    ((key, heading) pairs), every `<td>` carries its heading in `data-label`,
+    which a phone shows beside the value (.table--stack in site.css)."""
     link = reverse("reports:report_person", args=[_PLACEHOLDER_ID])
+    label = {
+        key: f' data-label="{conditional_escape(heading)}"'
+        for key, heading in (columns or ())
+    }
+    a = {key: label.get(key, "") for key in _ALL_KEYS}
     parts = []
     for row in rows:
         # As `{{ row.x }}` renders: escaped, None as "None".
@@ -106,16 +119,16 @@ def people_rows(rows):
         href = escape(link.replace(str(_PLACEHOLDER_ID), str(int(row["profile_id"]))))
         parts.append(
             "\n        <tr>"
-            f"\n            <td>{number}</td>"
+            f"\n            <td{a['employee_number']}>{number}</td>"
             f'\n            <th scope="row"><a href="{href}">{last}</a></th>'
-            f"\n            <td>{first}</td>"
-            f"\n            <td>{unit}</td>"
-            f"\n            <td>{job}</td>"
-            f"\n            <td>{course}</td>"
-            f"\n            <td>{status}</td>"
-            f"\n            <td>{_day(row['due_date'])}</td>"
-            f"\n            <td>{_day(row['completed_at'])}</td>"
-            f"\n            <td>{_day(row['valid_until'])}</td>"
+            f"\n            <td{a['first_name']}>{first}</td>"
+            f"\n            <td{a['unit']}>{unit}</td>"
+            f"\n            <td{a['job_title']}>{job}</td>"
+            f"\n            <td{a['course']}>{course}</td>"
+            f"\n            <td{a['status']}>{status}</td>"
+            f"\n            <td{a['due_date']}>{_day(row['due_date'])}</td>"
+            f"\n            <td{a['completed_at']}>{_day(row['completed_at'])}</td>"
+            f"\n            <td{a['valid_until']}>{_day(row['valid_until'])}</td>"
             "\n        </tr>\n    "
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above

@@ -83,10 +83,14 @@ def test_required_training_comes_first_soonest_due_first_with_overdue_in_words(
     first, second = items[0].assignment, items[1].assignment
     assert first.due_date == today - timedelta(days=40)
     assert second.due_date == today + timedelta(days=30)
-    # Overdue in words, once, on the overdue item only.
-    assert html.count(">Overdue<") == 1
-    card = html[html.index("Läkemedel") : html.index("Hygien")]
-    assert ">Overdue<" in card
+    # Overdue in words (the vocabulary's phrase), once, on the overdue item only.
+    assert html.count("Overdue by 40 days") == 1
+    assert html.count('data-urgency="overdue"') == 1
+    start = html.rindex("<li", 0, html.index("Läkemedel"))
+    card = html[start : html.index("Hygien")]
+    assert "Overdue by 40 days" in card and "card--overdue" in card
+    # The later one is not urgent: its phrase is its date.
+    assert html.count('data-urgency="later"') == 2
     assert f'datetime="{first.due_date.isoformat()}"' in card
     assert f'href="{overdue.url}"' in html
 
@@ -98,7 +102,8 @@ def test_overdue_marker_is_swedish_by_default(client, nurse, catalogue):
     client.force_login(nurse)
     html = client.get(MY_LEARNING).content.decode()
     assert "Obligatorisk utbildning" in html
-    assert ">Försenad<" in html
+    # Needs the Swedish translation of the vocabulary (core/vocabulary.py).
+    assert "Försenad 40 dagar" in html
     assert "Varför har jag fått utbildningen?" in html
 
 
@@ -175,7 +180,8 @@ def test_exempt_training_says_exempt_and_is_never_overdue(
     assert item.assignment.state == Assignment.State.EXEMPT
     assert item.status == "exempt" and not item.overdue
     html = response.content.decode()
-    assert ">Exempt<" in html and ">Overdue<" not in html
+    assert 'data-state="exempt"' in html and "Exempt</span>" in html
+    assert 'data-urgency="overdue"' not in html
 
 
 def test_completed_withdrawn_and_earlier_cycles_are_not_required(

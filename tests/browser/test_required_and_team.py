@@ -115,7 +115,7 @@ def test_learner_sees_required_training_with_due_date_and_why(new_page, team):
     assert feed.status == 200
     assert feed.headers["content-type"] == "text/calendar; charset=utf-8"
     body = feed.text()
-    assert "SUMMARY:Sista dag: Brandskydd" in body
+    assert "SUMMARY:Sista datum: Brandskydd" in body
     assert f"DTSTART;VALUE=DATE:{team['fire_due']:%Y%m%d}" in body
 
     phone = new_page(device=PHONE)
@@ -135,11 +135,11 @@ def test_manager_follows_up_the_team_and_one_person(new_page, team):
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(2)
     anna = rows.filter(has_text="Anna Andersson")
-    # To do, overdue, completed, exempt.
+    # Not started, in progress, overdue, completed, exempt (as Reports counts).
     cells = anna.locator("td.num")
-    expect(cells).to_have_text(["1", "1", "0", "0"])
+    expect(cells).to_have_text(["1", "0", "1", "0", "0"])
     bertil = rows.filter(has_text="Bertil Berg").locator("td.num")
-    expect(bertil).to_have_text(["0", "1", "0", "1"])
+    expect(bertil).to_have_text(["0", "0", "1", "0", "1"])
     assert_no_axe_violations(page, "My team")
 
     # Only people with overdue training, in one of the manager's units.
@@ -158,7 +158,7 @@ def test_manager_follows_up_the_team_and_one_person(new_page, team):
     expect(table).to_have_count(2)
     expect(table.nth(0)).to_contain_text("Basala hygienrutiner")
     expect(table.nth(0)).to_contain_text("Försenad")
-    expect(table.nth(1)).to_contain_text("Att göra")
+    expect(table.nth(1)).to_contain_text("Inte påbörjad")
     assert_no_axe_violations(page, "a person in My team")
 
     phone = new_page(device=PHONE)

@@ -73,7 +73,12 @@ def integration_redis_url() -> str:
     if explicit:
         return explicit
     base = urlsplit(settings.REDIS_URL or "redis://127.0.0.1:6379/15")
-    return urlunsplit((base.scheme, base.netloc, f"/{INTEGRATION_REDIS_DB}", "", ""))
+    # Under pytest-xdist each worker (gw0, gw1, ...) has a DB of its own, 14,
+    # 13, ..., so the workers' integration tests run side by side instead of
+    # taking turns on one broker.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    database = INTEGRATION_REDIS_DB - int(worker.removeprefix("gw") or 0)
+    return urlunsplit((base.scheme, base.netloc, f"/{database}", "", ""))
 
 
 def _worker_database_url() -> str:

@@ -105,10 +105,15 @@ def test_the_certificate_listing_reads_a_fixed_number_of_queries(
     client.get(reverse("certificates:index"))
     with django_assert_max_num_queries(40) as few:
         client.get(reverse("certificates:index"))
+    # Counted now: the next request empties the connection's query log.
+    with_few = len(few.captured_queries)
     more = make_course_for(catalogue)
     for lesson in more.lessons():
         actions.record_lesson_progress(org["alma"], lesson, completed=True)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    # A new course moves the content generation on: the process looks the
+    # site up again once (cms.lookups), whatever the number of rows.
+    client.get(reverse("certificates:index"))
+    with django_assert_max_num_queries(with_few):
         html = client.get(reverse("certificates:index")).content.decode()
     assert html.count("Alma Ahlström") >= 2
 
@@ -130,11 +135,16 @@ def test_a_coordinator_grants_accommodations_only_in_their_administration(client
     other = _accommodation(org["bertil"], org["central"])
     client.force_login(org["coord_a"])
     html = client.get(reverse("quiz_accommodations:index")).content.decode()
-    assert "bertil" not in html and "Bergqvist" not in html
+    assert "Bergqvist" not in html
     for name in ("edit", "delete", "history"):
         url = reverse(f"quiz_accommodations:{name}", args=[other.pk])
         assert client.get(url).status_code == 404, name
-    post = {"learner": "bertil", "quiz": "", "extra_percent": "100", "note": "x"}
+    post = {
+        "learner": org["bertil"].pk,
+        "quiz": "",
+        "extra_percent": "100",
+        "note": "x",
+    }
     response = client.post(reverse("quiz_accommodations:edit", args=[other.pk]), post)
     assert response.status_code == 404
     response = client.post(reverse("quiz_accommodations:delete", args=[other.pk]), {})
@@ -149,26 +159,26 @@ def test_a_coordinator_grants_accommodations_only_in_their_administration(client
     assert QuizAccommodation.objects.count() == 1
 
     response = client.post(
-        reverse("quiz_accommodations:add"), {**post, "learner": "alma"}
+        reverse("quiz_accommodations:add"), {**post, "learner": org["alma"].pk}
     )
     assert response.status_code == 302
     assert QuizAccommodation.objects.filter(learner=org["alma"]).exists()
     html = client.get(reverse("quiz_accommodations:index")).content.decode()
-    assert "alma" in html
+    assert "Alma Ahlström" in html and ">alma<" not in html  # a name, no username
 
     client.force_login(org["coord_b"])
     html = client.get(reverse("quiz_accommodations:index")).content.decode()
-    assert "bertil" in html and "alma" not in html
+    assert "Bergqvist" in html and "Ahlström" not in html
     client.force_login(org["central"])
     html = client.get(reverse("quiz_accommodations:index")).content.decode()
-    assert "bertil" in html and "alma" in html
+    assert "Bergqvist" in html and "Ahlström" in html
 
 
 def test_an_hr_author_without_an_hr_role_grants_no_accommodation(client, org):
     """HR authors have the permission, but no HR role: their scope is nobody's
     (the permission says what, the HR role whom)."""
     client.force_login(org["author"])
-    post = {"learner": "alma", "quiz": "", "extra_percent": "100", "note": "x"}
+    post = {"learner": org["alma"].pk, "quiz": "", "extra_percent": "100", "note": "x"}
     response = client.post(reverse("quiz_accommodations:add"), post)
     assert response.status_code == 200
     assert "learner" in response.context["form"].errors
@@ -186,7 +196,7 @@ def test_the_accommodation_listing_reads_a_fixed_number_of_queries(
     _accommodation(org["coord_a"], org["central"])
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(reverse("quiz_accommodations:index")).content.decode()
-    assert "coord-a" in html
+    assert org["coord_a"].get_full_name() in html
 
 
 # --- Record a completion --------------------------------------------------------------
@@ -194,7 +204,7 @@ def test_the_accommodation_listing_reads_a_fixed_number_of_queries(
 
 def _completion(person, course):
     return {
-        "person": person.username,
+        "person": person.pk,
         "course": course.pk,
         "completed_on": "2025-03-04",
         "note": "Klassrumsutbildning 2025-03-04",

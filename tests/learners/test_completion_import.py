@@ -391,7 +391,7 @@ def test_the_command_needs_an_actor_with_the_permission_to_apply(
 
 def form_data(person, course, completed_on="2025-03-04", **extra):
     return {
-        "person": person.username,
+        "person": person.pk,
         "course": course.pk,
         "completed_on": completed_on,
         "note": "Klassrumsutbildning 2025-03-04",
@@ -450,7 +450,8 @@ def test_hr_records_a_completion(client, hr, learner, yearly_course):
         ({"completed_on": "2025-02-30"}, "Enter a date as YYYY-MM-DD."),
         ({"completed_on": "tomorrow"}, "The date is in the future."),
         ({"note": "  "}, "This field is required."),
-        ({"person": "nobody"}, "There is no active person with that username."),
+        ({"person": "nobody"}, "There is nobody with that choice in your part"),
+        ({"person": "999999"}, "There is nobody with that choice in your part"),
     ],
 )
 def test_bad_input_is_shown_in_the_form_and_nothing_is_saved(

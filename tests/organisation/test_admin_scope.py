@@ -45,7 +45,7 @@ def _post(unit, delegate):
     today = timezone.localdate()
     return {
         "unit": unit.pk,
-        "delegate": delegate,
+        "delegate": delegate.pk,  # chosen with the person chooser
         "valid_from": today.isoformat(),
         "valid_until": (today + timedelta(days=14)).isoformat(),
     }
@@ -70,7 +70,7 @@ def test_coordinator_lists_and_reaches_only_their_administrations_delegations(
 
     before = UnitDelegation.objects.values().get(pk=in_b.pk)
     response = client.post(
-        reverse("delegations:edit", args=[in_b.pk]), _post(org["b"], "coord-a")
+        reverse("delegations:edit", args=[in_b.pk]), _post(org["b"], org["coord_a"])
     )
     assert response.status_code == 404
     assert client.post(reverse("delegations:delete", args=[in_b.pk])).status_code == 404
@@ -89,13 +89,16 @@ def test_coordinator_cannot_delegate_outside_their_administration(client, org):
     widened their own report scope into B."""
     client.force_login(org["coord_a"])
     form = client.get(reverse("delegations:add")).content.decode()
-    assert "Enhet Alfa ett" in form and "Förvaltning Alfa" in form
-    assert "Förvaltning Beta" not in form and "Staden" not in form
+    assert reverse("unit_chooser:choose") + "?own=1" in form
+    units = client.get(reverse("unit_chooser:choose_results"), {"own": "1"})
+    units = units.content.decode()
+    assert "Enhet Alfa ett" in units and "Förvaltning Alfa" in units
+    assert "Förvaltning Beta" not in units
 
-    response = client.post(reverse("delegations:add"), _post(org["b"], "coord-a"))
+    response = client.post(reverse("delegations:add"), _post(org["b"], org["coord_a"]))
     assert response.status_code == 200
     assert "unit" in response.context["form"].errors
-    response = client.post(reverse("delegations:add"), _post(org["a1"], "bertil"))
+    response = client.post(reverse("delegations:add"), _post(org["a1"], org["bertil"]))
     assert response.status_code == 200
     assert "delegate" in response.context["form"].errors
     assert "in your part of the organisation" in response.content.decode()
@@ -103,7 +106,7 @@ def test_coordinator_cannot_delegate_outside_their_administration(client, org):
     assert not AuditEvent.objects.filter(action="delegation").exists()
     assert scope_of(org["coord_a"]).unit_paths == (org["a"].path,)
 
-    response = client.post(reverse("delegations:add"), _post(org["a1"], "alma"))
+    response = client.post(reverse("delegations:add"), _post(org["a1"], org["alma"]))
     assert response.status_code == 302
     delegation = UnitDelegation.objects.get()
     assert (delegation.unit, delegation.delegate) == (org["a1"], org["alma"])
@@ -119,7 +122,7 @@ def test_a_unit_delegated_to_a_coordinator_is_not_theirs_to_lend_further(client,
     client.force_login(org["coord_a"])
     html = client.get(reverse("delegations:index")).content.decode()
     assert "Förvaltning Beta" not in html
-    response = client.post(reverse("delegations:add"), _post(org["b"], "alma"))
+    response = client.post(reverse("delegations:add"), _post(org["b"], org["alma"]))
     assert response.status_code == 200 and "unit" in response.context["form"].errors
     assert UnitDelegation.objects.count() == 1
 
@@ -132,7 +135,7 @@ def test_a_coordinator_edits_and_ends_delegations_of_their_units_and_it_is_logge
     later = timezone.localdate() + timedelta(days=60)
     response = client.post(
         reverse("delegations:edit", args=[delegation.pk]),
-        {**_post(org["a1"], "alma"), "valid_until": later.isoformat()},
+        {**_post(org["a1"], org["alma"]), "valid_until": later.isoformat()},
     )
     assert response.status_code == 302
     delegation.refresh_from_db()
@@ -149,7 +152,7 @@ def test_a_coordinator_edits_and_ends_delegations_of_their_units_and_it_is_logge
 
 def test_central_hr_delegates_across_administrations(client, org):
     client.force_login(org["central"])
-    response = client.post(reverse("delegations:add"), _post(org["b"], "alma"))
+    response = client.post(reverse("delegations:add"), _post(org["b"], org["alma"]))
     assert response.status_code == 302
     day = timezone.localdate() + timedelta(days=1)
     assert org["b"].path in scope_of(org["alma"], day).unit_paths
@@ -165,7 +168,9 @@ def test_an_hr_author_without_the_permission_is_refused_delegations(client, org)
         reverse("delegations:delete", args=[delegation.pk]),
     ):
         assert refused(client.get(url)), url
-    assert refused(client.post(reverse("delegations:add"), _post(org["a1"], "alma")))
+    assert refused(
+        client.post(reverse("delegations:add"), _post(org["a1"], org["alma"]))
+    )
     assert refused(client.post(reverse("delegations:delete", args=[delegation.pk])))
     assert UnitDelegation.objects.count() == 1
 

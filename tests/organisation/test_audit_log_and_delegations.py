@@ -37,7 +37,7 @@ def test_hr_admin_delegates_a_unit_and_it_is_logged(client, hr_admin):
     url = reverse("delegations:add")
     bad = {
         "unit": unit.pk,
-        "delegate": "deputy",
+        "delegate": deputy.pk,
         "valid_from": "2026-06-30",
         "valid_until": "2026-06-01",
     }

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from organisation.models import OrgUnit
 from reports.models import ReportGoal
 from tests.helpers import admin_refused as refused
 from tests.helpers import make_two_administrations
@@ -41,7 +42,8 @@ def _goal(course, unit, percent):
 def _post(course, code, percent="80"):
     return {
         "course": course.pk,
-        "unit": code,
+        # Chosen with the unit chooser: its id ("": none, the whole city).
+        "unit": OrgUnit.objects.get(hr_code=code).pk if code else "",
         "target_percent": percent,
         "deadline": (timezone.localdate() + timedelta(days=60)).isoformat(),
     }

@@ -385,14 +385,16 @@ def test_a_report_cell_reads_as_the_template_did():
 
     with translation.override("sv"):
         html = report_cell(Cell(total=5, completed=2, overdue=1, exempt=1))
-        row = report_cells({7: Cell(total=2, completed=2)}, [type("C", (), {"pk": 7})])
+        course = type("C", (), {"pk": 7, "title": "Kurs <7>"})
+        row = report_cells({7: Cell(total=2, completed=2)}, [course])
     assert html == (
         '<span class="report-cell"><strong>50 %</strong> '
         '<span class="report-cell__detail">2 av 4, '
         '<span class="report-cell__overdue">1 försenad</span></span></span>'
     )
     assert row == (
-        '<td><span class="report-cell"><strong>100 %</strong> '
+        '<td data-label="Kurs &lt;7&gt;">'
+        '<span class="report-cell"><strong>100 %</strong> '
         '<span class="report-cell__detail">2 av 2</span></span></td>'
     )
     assert report_cell(None) == report_cell(Cell()) == "–"
@@ -524,3 +526,50 @@ def test_people_rows_tag_writes_what_the_loop_wrote():
     ]
     context = Context({"rows": rows})
     assert tag.render(context) == loop.render(context)
+
+
+def test_people_rows_label_every_cell_with_its_column_heading():
+    # On a phone each row is a card and every value shows its column's
+    # heading (.table--stack); the row heading (the last name) needs none.
+    columns = [
+        ("employee_number", "Anst.nr"),
+        ("last_name", "Efternamn"),
+        ("first_name", "Förnamn"),
+        ("unit", "Enhet"),
+        ("job_title", "Befattning"),
+        ("course", "Kurs"),
+        ("status", 'Status "nu"'),
+        ("due_date", "Sista dag"),
+        ("completed_at", "Klar"),
+        ("valid_until", "Giltigt till"),
+    ]
+    row = {
+        "employee_number": "1",
+        "last_name": "Berg",
+        "first_name": "Bo",
+        "unit": "U",
+        "job_title": "",
+        "course": "K",
+        "status": "Försenad",
+        "due_date": date(2026, 3, 1),
+        "completed_at": None,
+        "valid_until": None,
+        "profile_id": 3,
+    }
+    html = Template("{% load report_tags %}{% people_rows rows columns %}").render(
+        Context({"rows": [row], "columns": columns})
+    )
+    labels = [part.split('"')[0] for part in html.split('<td data-label="')[1:]]
+    assert labels == [
+        "Anst.nr",
+        "Förnamn",
+        "Enhet",
+        "Befattning",
+        "Kurs",
+        "Status &quot;nu&quot;",
+        "Sista dag",
+        "Klar",
+        "Giltigt till",
+    ]
+    assert html.count("<td") == 9 and '<th scope="row">' in html
+    assert '<td data-label="Sista dag">2026-03-01</td>' in html

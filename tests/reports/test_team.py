@@ -97,7 +97,13 @@ def training(org, catalogue):
 
 def counts(response):
     return {
-        row.profile.user.username: (row.to_do, row.overdue, row.completed, row.exempt)
+        row.profile.user.username: (
+            row.not_started,
+            row.in_progress,
+            row.overdue,
+            row.completed,
+            row.exempt,
+        )
         for row in response.context["page"].object_list
     }
 
@@ -110,10 +116,10 @@ def test_head_sees_their_subtree_with_counts(client, org, training):
     assert response.status_code == 200
     # Everyone in A1 and below: the head's own unit included; not B.
     assert counts(response) == {
-        "head-dept": (1, 1, 0, 0),
-        "x1": (0, 1, 1, 0),
-        "x2": (0, 1, 0, 1),
-        "y1": (1, 1, 0, 0),
+        "head-dept": (1, 0, 1, 0, 0),
+        "x1": (0, 0, 1, 1, 0),
+        "x2": (0, 0, 1, 0, 1),
+        "y1": (1, 0, 1, 0, 0),
     }
     html = response.content.decode()
     assert "Bertil" not in html
@@ -207,7 +213,9 @@ def test_person_page_lists_each_current_assignment(client, org, training):
     assert completed.status == "completed"
     assert completed.assignment.completed_at is not None
     html = response.content.decode()
-    assert ">Overdue<" in html and ">Completed<" in html
+    # The vocabulary's badges: words and a symbol, not colour alone.
+    assert 'data-state="overdue"' in html and " Overdue</span>" in html
+    assert 'data-state="completed"' in html and " Completed</span>" in html
     due = overdue.assignment.due_date.isoformat()
     assert f'datetime="{due}"' in html
     # Soonest due first.

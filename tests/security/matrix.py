@@ -448,7 +448,7 @@ ROWS = [
         f"{NO_ADMIN} 400 DENY 302 302",
         method="POST",
         data={
-            "employee_number": "@owner_number",
+            "person": "@owner",
             "course": "@fire",
             "reason": "Föräldraledig",
             "valid_until": "",
@@ -459,7 +459,7 @@ ROWS = [
         f"{NO_ADMIN} 302 DENY 302 302",
         method="POST",
         data={
-            "employee_number": "@learner_number",
+            "person": "@learner",
             "course": "@fire",
             "reason": "Föräldraledig",
             "valid_until": "",
@@ -489,7 +489,7 @@ ROWS = [
         f"{NO_ADMIN} 400 DENY 302 302",
         method="POST",
         data={
-            "person": "@owner_username",
+            "person": "@owner",
             "course": "@safety",
             "completed_on": "@today",
             "note": "Klassrumsutbildning",
@@ -501,7 +501,7 @@ ROWS = [
         f"{NO_ADMIN} 302 DENY 302 302",
         method="POST",
         data={
-            "person": "@learner_username",
+            "person": "@learner",
             "course": "@safety",
             "completed_on": "@today",
             "note": "Klassrumsutbildning",
@@ -559,7 +559,7 @@ ROWS = [
         f"{NO_ADMIN} FORM FORM 302 302",
         method="POST",
         data={
-            "learner": "@deputy_username",
+            "learner": "@deputy",
             "quiz": "@quiz",
             "extra_percent": "25",
             "note": "Dyslexi",
@@ -572,7 +572,7 @@ ROWS = [
         f"{NO_ADMIN} 302 FORM 302 302",
         method="POST",
         data={
-            "learner": "@learner_username",
+            "learner": "@learner",
             "quiz": "@quiz",
             "extra_percent": "25",
             "note": "Dyslexi",
@@ -655,13 +655,13 @@ ROWS = [
     row("audit_log:inspect", f"{NO_ADMIN} 404 DENY 200 200", kwargs={"pk": "@event"}),
     row("delegations:index", f"{NO_ADMIN} 200 DENY 200 200", hides=True),
     row("delegations:index_results", f"{NO_ADMIN} 200 DENY 200 200", hides=True),
-    # The form offers the coordinator Beta's units only.
+    # The form's choosers offer the coordinator Beta's units and people
+    # only (unit_chooser's and person_chooser's rows, "own").
     row(
         "delegations:add",
         f"{NO_ADMIN} 200 DENY 200 200",
         hides=True,
         shown_to=(),
-        beta_to=("coordinator",),
     ),
     # Alfa's unit to Beta's learner: that would widen Bertil's report scope
     # to Alfa, and it is not Beta's coordinator's to lend.
@@ -671,7 +671,7 @@ ROWS = [
         method="POST",
         data={
             "unit": "@unit_a",
-            "delegate": "bertil.beta",
+            "delegate": "@learner",
             "valid_from": "@today",
             "valid_until": "@today",
         },
@@ -683,7 +683,7 @@ ROWS = [
         method="POST",
         data={
             "unit": "@unit_b",
-            "delegate": "@learner_username",
+            "delegate": "@learner",
             "valid_from": "@today",
             "valid_until": "@today",
         },
@@ -713,6 +713,72 @@ ROWS = [
         "delegations:usage",
         f"{NO_ADMIN} 404 DENY 200 200",
         kwargs={"pk": "@delegation"},
+    ),
+    # --- The person and unit choosers (organisation.choosers) ------------------
+    # Open to anyone in the admin, listing only the people and units of their
+    # scope: Beta's coordinator finds Beta's, an HR author without an HR role
+    # nobody; someone outside is a 404 at the "chosen" step.
+    row(
+        "person_chooser:choose",
+        f"{NO_ADMIN} 200 200 200 200",
+        hides=True,
+        beta_to=("coordinator",),
+    ),
+    row(
+        "person_chooser:choose_results",
+        f"{NO_ADMIN} 200 200 200 200",
+        hides=True,
+        beta_to=("coordinator",),
+    ),
+    row(
+        "person_chooser:choose_results",
+        f"{NO_ADMIN} 200 200 200 200",
+        data={"q": "Astrid"},
+        hides=True,
+        label="a search for Alfa's",
+    ),
+    row(
+        "person_chooser:chosen",
+        f"{NO_ADMIN} 404 404 200 200",
+        kwargs={"pk": "@owner"},
+    ),
+    row(
+        "person_chooser:chosen",
+        f"{NO_ADMIN} 200 404 200 200",
+        kwargs={"pk": "@learner"},
+        label="Beta's person",
+    ),
+    row(
+        "unit_chooser:choose",
+        f"{NO_ADMIN} 200 200 200 200",
+        hides=True,
+        beta_to=("coordinator",),
+    ),
+    row(
+        "unit_chooser:choose_results",
+        f"{NO_ADMIN} 200 200 200 200",
+        hides=True,
+        beta_to=("coordinator",),
+    ),
+    # What is theirs by role, without the units lent to them (delegations, goals).
+    row(
+        "unit_chooser:choose_results",
+        f"{NO_ADMIN} 200 200 200 200",
+        data={"own": "1"},
+        hides=True,
+        beta_to=("coordinator",),
+        label="own",
+    ),
+    row(
+        "unit_chooser:chosen",
+        f"{NO_ADMIN} 404 404 200 200",
+        kwargs={"pk": "@unit_a"},
+    ),
+    row(
+        "unit_chooser:chosen",
+        f"{NO_ADMIN} 200 404 200 200",
+        kwargs={"pk": "@unit_b"},
+        label="Beta's unit",
     ),
     # --- Sign-in lockouts (accounts' admin) ------------------------------------
     row("sign_in_lockouts", f"{NO_ADMIN} 200 DENY 200 200", hides=True),

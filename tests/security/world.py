@@ -358,6 +358,8 @@ def build_world():
             "owner": owner.pk,
             "owner_username": owner.username,
             "deputy_username": deputy_a.username,
+            "deputy": deputy_a.pk,
+            "learner": learner.pk,
             "owner_number": owner.staff_profile.employee_number,
             "owner_profile": owner.staff_profile.pk,
             "owner_uidb64": urlsafe_base64_encode(force_bytes(owner.pk)),
