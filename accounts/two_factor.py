@@ -24,18 +24,26 @@ def signed_in_with_password(request):
     return request.session.get(BACKEND_SESSION_KEY) != SSO_BACKEND
 
 
+POWERFUL_ROLES = (StaffProfile.HrRole.CENTRAL, StaffProfile.HrRole.COORDINATOR)
+# Set on the person by the password backend (accounts.backends), read in the
+# query that loads them on every request.
+IN_POWERFUL_GROUP = "kompetens_in_2fa_group"
+HAS_POWERFUL_ROLE = "kompetens_has_2fa_role"
+
+
 def needs_second_factor(user):
-    """Whether `user` holds powers that a password alone must not unlock (one
-    query, none for a superuser)."""
+    """Whether `user` holds powers that a password alone must not unlock:
+    read with the person when the password backend loaded them for this
+    request (accounts.backends: so as fresh as the person), else one query;
+    none for a superuser."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
+    if hasattr(user, IN_POWERFUL_GROUP) and hasattr(user, HAS_POWERFUL_ROLE):
+        return getattr(user, IN_POWERFUL_GROUP) or getattr(user, HAS_POWERFUL_ROLE)
     powerful = Q(groups__name__in=settings.TWO_FACTOR_GROUPS) | Q(
-        staff_profile__hr_role__in=[
-            StaffProfile.HrRole.CENTRAL,
-            StaffProfile.HrRole.COORDINATOR,
-        ]
+        staff_profile__hr_role__in=POWERFUL_ROLES
     )
     return get_user_model().objects.filter(powerful, pk=user.pk).exists()
 

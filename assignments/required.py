@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from learners.models import Certificate
 from learners.my_learning import Panel
-from learners.progress import CourseProgress, Status
+from learners.progress import CourseProgress, Status, with_courses
 
 from . import audiences
 from .models import Assignment
@@ -116,13 +116,14 @@ class RequiredItem:
 
 def required_panel(user, today):
     """The person's required training, soonest due first, as a panel of My
-    learning (`learners.my_learning`): one query for the assignments; their
-    courses' progress is read with the page's own."""
-    assignments = list(
+    learning (`learners.my_learning`): one query for the assignments (their
+    course pages as this process knows them, `with_courses`); their courses'
+    progress is read with the page's own."""
+    assignments = with_courses(
         by_due_date(
             current_assignments(
                 Assignment.objects.filter(person=user, state__in=REQUIRED_STATES)
-            ).select_related("course")
+            )
         )
     )
 

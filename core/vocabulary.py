@@ -185,3 +185,8 @@ DUE_DATE = gettext_lazy("Due date")
 def calendar_summary(course_title) -> str:
     """A due date's event in the calendar feed, on that day."""
     return _("Due date: %(course)s") % {"course": course_title}
+
+
+def percent_done(percent) -> str:
+    """How much of a course is done, in words ("40 % klart")."""
+    return _("%(percent)s %% done") % {"percent": percent}

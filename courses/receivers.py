@@ -1,6 +1,6 @@
 """Keep the cached lesson content (courses.rendering) true: a change to
 anything a lesson's content can point at — a page (its URL), a site (every
-URL), an image, a document or a video — or a page's view restriction bumps
+URL), an image, a document, a video or a category — or a page's view restriction bumps
 the content generation, and every fragment is rendered again at its next
 request (and every process reads its remembered lookups again)."""
 
@@ -11,11 +11,14 @@ from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtailmedia.models import AbstractMedia
 
+from .models import Category
 from .rendering import forget_rendered_content
 
 # What the cached content and the remembered lookups are made from (a view
-# restriction too: courses.rendering.any_view_restrictions).
+# restriction too: courses.rendering.any_view_restrictions; a category: the
+# catalogue's cards and filters, courses.catalogue).
 POINTED_AT = (
+    Category,
     Page,
     Site,
     PageViewRestriction,

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from wagtail import hooks
 
 from .models import Certificate, Enrolment
-from .progress import Status, course_progress_for, with_courses
+from .progress import Status, course_progress_for, newest_cycles, with_courses
 
 MY_LEARNING_PANELS = "my_learning_panels"
 
@@ -47,12 +47,19 @@ def certificates_of(user, today):
 
 def my_learning_context(request, today):
     user = request.user
+    # Every cycle of every course, once: the newest cycles are the courses in
+    # progress (and the progress's enrolments), all completed ones are listed.
     enrolments = with_courses(
-        Enrolment.objects.current()
-        .filter(learner=user)
-        .order_by("-last_activity_at", "-enrolled_at")
+        Enrolment.objects.filter(learner=user).order_by(
+            "-last_activity_at", "-enrolled_at"
+        )
     )
-    open_courses = [e.course for e in enrolments if not e.completed_at and e.course]
+    newest = newest_cycles(enrolments)
+    open_courses = [
+        e.course
+        for e in enrolments
+        if not e.completed_at and e.course and newest.get(e.course_id) is e
+    ]
     panels = sorted(
         (
             panel
@@ -65,12 +72,12 @@ def my_learning_context(request, today):
     for panel in panels:
         for course in panel.courses:
             courses.setdefault(course.pk, course)
-    # One call for the page and its panels: the same five queries.
-    progress = course_progress_for(user, courses.values())
+    # One call for the page and its panels: the same queries.
+    progress = course_progress_for(user, courses.values(), newest, with_rows=False)
     certificates = certificates_of(user, today)
     # Completed cycles stay listed even if HR has since removed the course.
     completed = sorted(
-        with_courses(Enrolment.objects.completed().filter(learner=user)),
+        (e for e in enrolments if e.completed_at),
         key=lambda enrolment: enrolment.completed_at,
         reverse=True,
     )

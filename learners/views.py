@@ -36,10 +36,13 @@ def add_learner_context(page, request, context):
 
 
 def catalogue_context(courses, request):
-    """Each course of the catalogue with the learner's status on it (in an
-    editor's preview, a new learner's: nothing started)."""
+    """Each course of the catalogue (`courses.catalogue.CatalogueItem`) with
+    the learner's status on it (in an editor's preview, a new learner's:
+    nothing started)."""
     enrolments = (
-        {} if is_preview(request) else current_enrolments(request.user, courses)
+        {}
+        if is_preview(request)
+        else current_enrolments(request.user, [course.pk for course in courses])
     )
     for course in courses:
         enrolment = enrolments.get(course.pk)

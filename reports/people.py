@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from core import vocabulary
 from courses.models import CoursePage
+from courses.rendering import content_generation, remembered
 
 from .figures import (
     COLUMNS,
@@ -58,21 +59,34 @@ def courses_in(items):
     ]
 
 
+def _course_titles():
+    """{course page id: (place in the database's title order, title)} of
+    every course page, read once for the process while the content holds
+    (courses.rendering.remembered: a new or renamed page moves it on)."""
+    known = remembered("report-course-titles", content_generation())
+    if "titles" not in known:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.id, p.title FROM {Page._meta.db_table} p "  # noqa: S608
+                f"JOIN {CoursePage._meta.db_table} c ON c.page_ptr_id = p.id "
+                "ORDER BY p.title, p.id"
+            )
+            known["titles"] = {
+                pk: (place, title) for place, (pk, title) in enumerate(cursor)
+            }
+    return known["titles"]
+
+
 def courses_by_id(course_ids):
     """The courses with these ids (of course pages: the items' courses), in
-    the order `courses_in` gives. The title is the page's: no join to the
-    course page table. In SQL (the queryset cost more to build than to run).
-    Constant SQL; the ids are bound parameters."""
+    the order `courses_in` gives (the database's order of titles). The title
+    is the page's, as this process knows every course page's title: no query
+    while the content holds."""
     if not course_ids:
         return []
-    ids = list(course_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, title FROM {Page._meta.db_table} "  # noqa: S608
-            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY title",
-            ids,
-        )
-        return [Course(*row) for row in cursor.fetchall()]
+    titles = _course_titles()
+    ranked = sorted((titles[pk], pk) for pk in set(course_ids) if pk in titles)
+    return [Course(pk, title) for (_place, title), pk in ranked]
 
 
 # The filters that narrow the items beyond a course (an empty value narrows

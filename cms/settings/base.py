@@ -175,7 +175,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # sign-on with the city's account (its dotted path is kept in sessions).
 AUTHENTICATION_BACKENDS = [
     "accounts.throttling.PasswordAttemptBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, its person read with their powers (accounts.backends).
+    "accounts.backends.PasswordBackend",
     "accounts.oidc.CityOIDCBackend",
 ]
 LOGIN_URL = "login"

@@ -481,12 +481,12 @@ def test_logout_ends_the_session_and_the_providers(client, sso):
 
 def test_a_password_sessions_logout_stays_here(client, sso):
     learner = UserFactory()
-    client.force_login(learner, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(learner, backend="accounts.backends.PasswordBackend")
     response = client.post(reverse("logout"))
     assert response["Location"] == "/"
     assert SESSION_KEY not in client.session
 
-    client.force_login(learner, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(learner, backend="accounts.backends.PasswordBackend")
     response = client.post(reverse("wagtailadmin_logout"))
     assert response["Location"] == reverse("wagtailadmin_login")
     assert SESSION_KEY not in client.session

@@ -25,10 +25,10 @@ LESSON = 7
 # The user; the page and its parent; the enrolment; lesson progress; quiz
 # attempts.
 COURSE = 6
-# The user; the page and its parent; the courses, their categories, the
-# information pages, theirs; the learner's enrolments; the categories to
-# filter by.
-CATALOGUE = 8
+# The user; the page (routed by URL path); the learner's enrolments. The
+# cards, which cards a filter shows and the categories are kept per content
+# generation (courses.catalogue).
+CATALOGUE = 3
 # The user; the current enrolments; the required training's assignments;
 # the progress (enrolments, lesson progress, quiz attempts); certificates;
 # completed enrolments.
