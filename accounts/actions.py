@@ -11,7 +11,6 @@ import enum
 
 from axes.models import AccessAttempt
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -48,13 +47,11 @@ def _check_code(request, device, code, stage):
             return CodeResult.ACCEPTED, device
         else:
             result = CodeResult.WRONG
-        AuditEvent.objects.create(
+        AuditEvent.objects.record(
+            AuditEvent.Action.TWO_FACTOR_FAILED,
+            "two_factor_failed",
+            {"username": request.user.get_username()},
             actor=request.user,
-            action=AuditEvent.Action.TWO_FACTOR_FAILED,
-            summary=(
-                _("A wrong second-factor code for %(username)s")
-                % {"username": request.user.get_username()}
-            )[:500],
             details={
                 "stage": stage,
                 "throttled": result is CodeResult.THROTTLED,
@@ -74,13 +71,11 @@ def confirm_enrolment(request, device, code):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
-            AuditEvent.objects.create(
+            AuditEvent.objects.record(
+                AuditEvent.Action.TWO_FACTOR_ENROLLED,
+                "two_factor_enrolled",
+                {"username": request.user.get_username()},
                 actor=request.user,
-                action=AuditEvent.Action.TWO_FACTOR_ENROLLED,
-                summary=(
-                    _("%(username)s enrolled an authenticator app")
-                    % {"username": request.user.get_username()}
-                )[:500],
                 details={"device": "totp", "address": client_address(request)},
             )
         _verified(request, device)
@@ -119,10 +114,11 @@ def lift_lockout(actor, kind, value, address=None):
         failures = sum(attempts.values_list("failures_since_start", flat=True))
         count, _deleted = attempts.delete()
         if count:
-            AuditEvent.objects.create(
+            AuditEvent.objects.record(
+                AuditEvent.Action.LOCKOUT_LIFTED,
+                "lockout_lifted",
+                {"what": value},
                 actor=actor,
-                action=AuditEvent.Action.LOCKOUT_LIFTED,
-                summary=(_("Lifted the lockout of %(what)s") % {"what": value})[:500],
                 details={
                     "kind": str(kind),
                     field: value,

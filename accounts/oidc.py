@@ -35,7 +35,6 @@ from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from core.addresses import client_address
@@ -440,16 +439,14 @@ def record_refusal(request, refusal):
         details["detail"] = refusal.detail
     user = refusal.user
     if user is not None:
-        summary = _(
-            "Sign-in with the city's account refused for %(username)s (%(reason)s)"
-        ) % {"username": user.get_username(), "reason": refusal.reason}
+        summary_key = "sso_refused_for"
+        values = {"username": user.get_username(), "reason": refusal.reason}
     else:
-        summary = _("Sign-in with the city's account refused (%(reason)s)") % {
-            "reason": refusal.reason
-        }
-    return AuditEvent.objects.create(
+        summary_key, values = "sso_refused", {"reason": refusal.reason}
+    return AuditEvent.objects.record(
+        AuditEvent.Action.SSO_REFUSED,
+        summary_key,
+        values,
         actor=user,
-        action=AuditEvent.Action.SSO_REFUSED,
-        summary=summary[:500],
         details=details,
     )

@@ -10,7 +10,6 @@ from django.contrib.auth.signals import (
     user_logged_out,
     user_login_failed,
 )
-from django.utils.translation import gettext as _
 
 from core.addresses import client_address
 from organisation.models import AuditEvent
@@ -40,10 +39,11 @@ def _typed(username):
 def record_sign_in(sender, request, user, **kwargs):
     session = getattr(request, "session", None) or {}
     method = "sso" if session.get(BACKEND_SESSION_KEY) == SSO_BACKEND else "password"
-    AuditEvent.objects.create(
+    AuditEvent.objects.record(
+        AuditEvent.Action.SIGN_IN,
+        "signed_in",
+        {"username": user.get_username()},
         actor=user,
-        action=AuditEvent.Action.SIGN_IN,
-        summary=(_("%(username)s signed in") % {"username": user.get_username()})[:500],
         details={"method": method, "address": _address(request)},
     )
 
@@ -55,10 +55,10 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
     if not is_password_attempt(credentials):
         return
     username = _typed(credentials.get("username"))
-    AuditEvent.objects.create(
-        actor=None,
-        action=AuditEvent.Action.SIGN_IN_FAILED,
-        summary=(_("A failed sign-in as %(username)s") % {"username": username})[:500],
+    AuditEvent.objects.record(
+        AuditEvent.Action.SIGN_IN_FAILED,
+        "sign_in_failed",
+        {"username": username},
         details={
             "method": "password",
             "username": username,
@@ -73,12 +73,11 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
 def record_sign_out(sender, request, user, **kwargs):
     if user is None:
         return
-    AuditEvent.objects.create(
+    AuditEvent.objects.record(
+        AuditEvent.Action.SIGN_OUT,
+        "signed_out",
+        {"username": user.get_username()},
         actor=user,
-        action=AuditEvent.Action.SIGN_OUT,
-        summary=(_("%(username)s signed out") % {"username": user.get_username()})[
-            :500
-        ],
         details={"address": _address(request)},
     )
 
@@ -91,20 +90,14 @@ def record_lockout(sender, request, username, ip_address, **kwargs):
     username = _typed(username)
     by = getattr(request, LOCKED_BY, "account")
     account, address = getattr(request, FAILURES, (None, None))
-    AuditEvent.objects.create(
-        actor=None,
-        action=AuditEvent.Action.LOCKOUT,
-        summary=(
-            (
-                _("Sign-in locked for %(username)s after wrong passwords")
-                % {"username": username}
-            )
-            if by == "account"
-            else (
-                _("Sign-in locked from the address %(address)s after wrong passwords")
-                % {"address": ip_address}
-            )
-        )[:500],
+    if by == "account":
+        summary_key, values = "locked_account", {"username": username}
+    else:
+        summary_key, values = "locked_address", {"address": ip_address}
+    AuditEvent.objects.record(
+        AuditEvent.Action.LOCKOUT,
+        summary_key,
+        values,
         details={
             "locked": by,
             "username": username,

@@ -25,8 +25,12 @@ from django.views.decorators.http import require_POST
 from core.spreadsheets import csv_text
 from courses.models import CoursePage
 from organisation.forms import limit_to_scope, person_field
-from organisation.models import OrgUnit, StaffProfile
-from organisation.scope import NOBODY, scope_of
+from organisation.models import StaffProfile
+from organisation.multiple_choosers import (
+    MultiplePersonChoiceField,
+    MultipleUnitChoiceField,
+)
+from organisation.scope import CITY, NOBODY, Scope, scope_of
 
 from .actions import evaluation
 from .actions import rules as actions
@@ -113,8 +117,10 @@ class CourseChoice(forms.ModelChoiceField):
 
 
 class RuleForm(forms.ModelForm):
-    """A rule, with units typed as HR codes and people as employee numbers:
-    what HR has at hand, and no select of 2,000 units or 40,000 people."""
+    """A rule, with its units and named people chosen with the unit and
+    person choosers (searchable, by name; no select of 2,000 units or 40,000
+    people), within what the rule may reach: the city, or the coordinator's
+    administration."""
 
     course = CourseChoice(
         label=gettext_lazy("Course"),
@@ -124,16 +130,15 @@ class RuleForm(forms.ModelForm):
             "required": gettext_lazy("Choose a published course."),
         },
     )
-    subtree_codes = forms.CharField(
-        label=gettext_lazy("Units, with their sub-units (HR codes)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("One HR code per line, for example an administration."),
+    # "own": the chooser lists what is the asker's by role, not the units
+    # lent to them; the form checks against what the rule may reach.
+    units_with_subtree = MultipleUnitChoiceField(
+        gettext_lazy("Units, with their sub-units"),
+        own=True,
+        help_text=gettext_lazy("For example an administration: everyone below it."),
     )
-    only_codes = forms.CharField(
-        label=gettext_lazy("Units, without their sub-units (HR codes)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    units_only = MultipleUnitChoiceField(
+        gettext_lazy("Units, without their sub-units"), own=True
     )
     job_titles_text = forms.CharField(
         label=gettext_lazy("Job titles"),
@@ -143,11 +148,13 @@ class RuleForm(forms.ModelForm):
             "One per line, as in the HR system; upper or lower case does not matter."
         ),
     )
-    people_text = forms.CharField(
-        label=gettext_lazy("Named people (employee numbers)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("Added to the audience whatever their unit or title."),
+    people = MultiplePersonChoiceField(
+        gettext_lazy("Named people"),
+        own=True,
+        help_text=gettext_lazy(
+            "Added to the audience whatever their unit or title. Search by name, "
+            "employee number or unit."
+        ),
     )
 
     class Meta:
@@ -156,11 +163,11 @@ class RuleForm(forms.ModelForm):
             "name",
             "course",
             "everyone",
-            "subtree_codes",
-            "only_codes",
+            "units_with_subtree",
+            "units_only",
             "job_titles_text",
             "new_starters_from",
-            "people_text",
+            "people",
             "due_kind",
             "due_date",
             "due_days",
@@ -184,26 +191,34 @@ class RuleForm(forms.ModelForm):
             ),
         }
 
+    # Not plain values of the rule: the course is set on its own, the
+    # many-to-many ones when the rule is saved.
+    CHOSEN = ("course", "units_with_subtree", "units_only", "people")
+
     def __init__(self, *args, scope=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
         self.spec = None
         rule = self.instance
         if rule.pk and not self.is_bound:
-            self.initial.update(
-                subtree_codes="\n".join(
-                    u.hr_code for u in rule.units_with_subtree.order_by("hr_code")
-                ),
-                only_codes="\n".join(
-                    u.hr_code for u in rule.units_only.order_by("hr_code")
-                ),
-                job_titles_text="\n".join(rule.job_titles),
-                people_text="\n".join(
-                    StaffProfile.objects.filter(user__in=rule.people.all())
-                    .order_by("employee_number")
-                    .values_list("employee_number", flat=True)
-                ),
-            )
+            self.initial["job_titles_text"] = "\n".join(rule.job_titles)
+        # The model's "due" and "due date" are both "sista datum" in Swedish:
+        # on one form, the choice and the date each say what they are.
+        self.fields["due_kind"].label = gettext_lazy("When it is due")
+        self.fields["due_date"].label = gettext_lazy("Fixed due date")
+        # Asked for only when the rule keeps a certificate valid (clean).
+        self.fields["renew_days_before"].required = False
+        # What the rule may reach; what it names already stays choosable (a
+        # unit closed since, a person who moved), shown by name on an edit.
+        reach = CITY if scope is None else Scope(unit_paths=(scope.path,))
+        for name in ("units_with_subtree", "units_only", "people"):
+            field = self.fields[name]
+            current = [obj.pk for obj in self.initial.get(name) or ()]
+            limit_to_scope(field, reach, keep=current)
+            if scope is not None:
+                field.error_messages["invalid_choice"] = self._outside_message(
+                    name, scope
+                )
         for name in ("due_date", "new_starters_from"):
             self.fields[name].input_formats = ["%Y-%m-%d"]
             self.fields[name].error_messages["invalid"] = _(
@@ -214,72 +229,50 @@ class RuleForm(forms.ModelForm):
                 "unit": scope.name
             }
 
-    def _units(self, field):
-        codes = _lines(self.cleaned_data.get(field))
-        units = {u.hr_code: u for u in OrgUnit.objects.filter(hr_code__in=codes)}
-        unknown = [code for code in codes if code not in units]
-        if unknown:
-            self.add_error(
-                field,
-                _("Unknown HR codes: %(codes)s.") % {"codes": ", ".join(unknown)},
+    @staticmethod
+    def _outside_message(name, scope):
+        """A choice the coordinator's rule may not reach: named by their
+        administration, never by whom or what it was."""
+        if name == "people":
+            message = _(
+                "A chosen person is not in %(unit)s, which you assign for, or "
+                "has left, and was taken off the list. Check the list and save "
+                "again."
             )
-        if self.scope is not None:
-            outside = [
-                code
-                for code, unit in units.items()
-                if not unit.path.startswith(self.scope.path)
-            ]
-            if outside:
-                self.add_error(
-                    field,
-                    _("Outside %(unit)s, which you assign for: %(codes)s.")
-                    % {"unit": self.scope.name, "codes": ", ".join(outside)},
-                )
-        return [units[code] for code in codes if code in units]
-
-    def _people(self):
-        numbers = _lines(self.cleaned_data.get("people_text"))
-        profiles = {
-            p.employee_number: p
-            for p in StaffProfile.objects.filter(
-                employee_number__in=numbers
-            ).select_related("unit")
-        }
-        unknown = [n for n in numbers if n not in profiles]
-        if unknown:
-            self.add_error(
-                "people_text",
-                _("Unknown employee numbers: %(numbers)s.")
-                % {"numbers": ", ".join(unknown)},
+        else:
+            message = _(
+                "A chosen unit is not in %(unit)s, which you assign for, or is "
+                "closed, and was taken off the list. Check the list and save again."
             )
-        if self.scope is not None:
-            outside = [
-                n
-                for n, p in profiles.items()
-                if not (p.unit and p.unit.path.startswith(self.scope.path))
-            ]
-            if outside:
-                self.add_error(
-                    "people_text",
-                    _("Outside %(unit)s, which you assign for: %(numbers)s.")
-                    % {"unit": self.scope.name, "numbers": ", ".join(outside)},
-                )
-        return [profiles[n].user_id for n in numbers if n in profiles]
+        return message % {"unit": scope.name}
 
     def clean(self):
         cleaned = super().clean()
-        self.subtree_units = self._units("subtree_codes")
-        self.only_units = self._units("only_codes")
-        self.people_ids = self._people()
+        self.subtree_units = cleaned.get("units_with_subtree") or []
+        self.only_units = cleaned.get("units_only") or []
+        self.people_ids = [person.pk for person in cleaned.get("people") or []]
         cleaned["job_titles"] = list(
             dict.fromkeys(_lines(cleaned.get("job_titles_text")))
         )
+        if cleaned.get("renew_days_before") is None:
+            if cleaned.get("recurrence") == AssignmentRule.Recurrence.KEEP_VALID:
+                self.add_error(
+                    "renew_days_before",
+                    gettext_lazy(
+                        "Say how many days before the certificate expires the "
+                        "next round opens."
+                    ),
+                )
+            else:
+                cleaned["renew_days_before"] = AssignmentRule._meta.get_field(
+                    "renew_days_before"
+                ).get_default()
         if self.errors:
             return cleaned
         rule = self.instance
         rule.job_titles = cleaned["job_titles"]
         for name in self.Meta.fields:
-            if name in cleaned and hasattr(rule, name) and name != "course":
+            if name in cleaned and name not in self.CHOSEN and hasattr(rule, name):
                 setattr(rule, name, cleaned[name])
         rule.course = cleaned.get("course")
         if self.scope is not None:
@@ -294,11 +287,8 @@ class RuleForm(forms.ModelForm):
             actions.check_rule(self.spec, rule.course)
         except ValidationError as error:
             for field, messages_ in error.message_dict.items():
-                target = {
-                    "units_with_subtree": "subtree_codes",
-                }.get(field, field)
                 for message in messages_:
-                    self.add_error(target if target in self.fields else None, message)
+                    self.add_error(field if field in self.fields else None, message)
         return cleaned
 
     def save(self, commit=True):

@@ -12,7 +12,7 @@ from wagtail.snippets.views import chooser
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 import core.converters  # noqa: F401  (registers <id:...>)
-from core.admin_labels import NewItemLabelViewSetMixin
+from core.admin_labels import NewItemLabelViewSetMixin, SnippetBreadcrumbsMixin
 from learners.actions.history import HR_RECORDS_COLLECTION
 from learners.models import Enrolment
 from organisation.scope import scope_of
@@ -45,7 +45,9 @@ class AccessibilityReportChooserViewSet(chooser.SnippetChooserViewSet):
     )
 
 
-class AccessibilityReportViewSet(NewItemLabelViewSetMixin, SnippetViewSet):
+class AccessibilityReportViewSet(
+    SnippetBreadcrumbsMixin, NewItemLabelViewSetMixin, SnippetViewSet
+):
     pk_path_converter = "id"  # core.converters: no id beyond 64 bits
     model = AccessibilityReport
     chooser_viewset_class = AccessibilityReportChooserViewSet
@@ -111,3 +113,22 @@ def rich_text_areas_are_named():
         '<script src="{}" defer></script>',
         static("js/admin-rich-text-labels.js"),
     )
+
+
+@hooks.register("insert_global_admin_css")
+def admin_fits_a_phone():
+    """Our corrections to the admin's layout on a phone
+    (cms/static/css/admin.css)."""
+    return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))
+
+
+@hooks.register("construct_help_menu")
+def no_wagtail_release_notes_in_the_help_menu(request, menu_items):
+    """Wagtail's "What's new in Wagtail" links to wagtail.org's release notes:
+    nothing an HR author needs, off-site, and its label is translated once,
+    in the language of the first person who opens the menu."""
+    menu_items[:] = [
+        item
+        for item in menu_items
+        if not getattr(item, "name", "").startswith("whats-new-in-wagtail")
+    ]

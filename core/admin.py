@@ -7,14 +7,18 @@ the `SCOPE_OF_USER` Wagtail hook, which it registers. Without the hook
 (never in the project) nobody but a superuser sees anyone: closed, not open.
 """
 
+import datetime
 from functools import update_wrapper
 from operator import attrgetter
 
+from django.conf import settings
 from django.http import Http404
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
@@ -24,10 +28,19 @@ from wagtail.permission_policies.base import ModelPermissionPolicy
 SCOPE_OF_USER = "scope_of_user"
 
 
+def person_name(person):
+    """How the admin names a person: their name, never their username."""
+    if person is None:
+        return "–"
+    return person.get_full_name() or gettext("(no name)")
+
+
 def person_column(path, label):
     """A listing's column of a person (the user reached by `path`, e.g.
     "recipient"): their name, never their username; sorted by last name.
-    Load the user with the row (`list_select_related`)."""
+    Load the user with the row (`list_select_related`). `label` is a verbose
+    name (lower case, as Django's are): the header capitalises it, as Wagtail
+    does its own columns'."""
     person_of = attrgetter(path.replace("__", "."))
 
     def name(row):
@@ -35,11 +48,35 @@ def person_column(path, label):
             person = person_of(row)
         except AttributeError:
             person = None
-        if person is None:
-            return "–"
-        return person.get_full_name() or gettext("(no name)")
+        return person_name(person)
 
-    return Column(path, label=label, accessor=name, sort_key=f"{path}__last_name")
+    return Column(
+        path, label=capfirst(label), accessor=name, sort_key=f"{path}__last_name"
+    )
+
+
+class ReadableInspectView(InspectView):
+    """An inspect view in the reader's words: a field pointing at a user
+    shows the person's name (`person_name`) where Wagtail shows the user's
+    `str()`, the username; an empty value a dash, where Wagtail writes
+    "None" in any language; a time in the reader's time zone."""
+
+    def get_field_display_value(self, field_name, field):
+        if (
+            field is not None
+            and field.many_to_one
+            and field.related_model._meta.label == settings.AUTH_USER_MODEL
+        ):
+            return person_name(getattr(self.object, field_name))
+        value = super().get_field_display_value(field_name, field)
+        if value is None:
+            return "–"
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            # Wagtail's template formats the value before Django would move
+            # it to the reader's time zone: a listing said 14:05, the same
+            # row inspected 13:05 (UTC).
+            return timezone.localtime(value)
+        return value
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -112,11 +149,13 @@ class ScopedModelViewSet(ModelViewSet):
 
     Set `person_path` (the user a row is about, e.g. "learner"), or override
     `rows_for`. `list_select_related` loads what the listing shows in the
-    same query."""
+    same query. Its inspect view names people (`ReadableInspectView`); a
+    listing's people are `person_column`s."""
 
     person_path = None
     list_select_related = ()
     index_view_class = ScopedIndexView
+    inspect_view_class = ReadableInspectView
 
     def rows_for(self, user, queryset=None):
         if queryset is None:

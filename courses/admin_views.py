@@ -18,14 +18,31 @@ once, by HR's own "Save draft" or "Publish", and Wagtail's "unsaved changes"
 warning guards the form until then. The edit view keeps autosave.
 """
 
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.pages.create import CreateView
 from wagtail.admin.viewsets.pages import PageViewSet
+
+from .models import CourseIndexPage, CoursePage, InformationPage, LessonPage, QuizPage
+
+# The create view's title and last breadcrumb, as the language says it:
+# Wagtail's "New: <page type>" is "Ny: Kunskapstest" in Swedish, where the
+# adjective agrees with the noun ("Nytt kunskapstest"; core.admin_labels).
+NEW_PAGE_LABELS = {
+    CourseIndexPage: _("New catalogue"),
+    CoursePage: _("New course"),
+    LessonPage: _("New lesson"),
+    QuizPage: _("New quiz"),
+    InformationPage: _("New information material"),
+}
 
 
 class CreateWithoutAutosaveView(CreateView):
     def get_context_data(self, **kwargs):
         self.autosave_enabled = False
         return super().get_context_data(**kwargs)
+
+    def get_header_title(self):
+        return NEW_PAGE_LABELS.get(self.page_class) or super().get_header_title()
 
 
 class AuthoredPageViewSet(PageViewSet):

@@ -17,7 +17,6 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
-from wagtail.snippets.models import register_snippet
 
 from .blocks import LessonStreamBlock
 from .catalogue import catalogue_context
@@ -29,8 +28,10 @@ from .rendering import any_view_restrictions, rendered_body
 from .validity import Validity
 
 
-@register_snippet
 class Category(models.Model):
+    """A subject of the catalogue; HR keeps the list in the admin's snippets
+    (registered in wagtail_hooks, with its own viewset)."""
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
 

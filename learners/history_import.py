@@ -333,10 +333,11 @@ def apply_history(actor, content, filename, today=None):
                 source=Enrolment.Source.IMPORTED,
                 note=entry.note,
             )
-        AuditEvent.objects.create(
+        AuditEvent.objects.record(
+            AuditEvent.Action.IMPORT_HISTORY,
+            "history_import",
+            plan.counts(),
             actor=actor,
-            action=AuditEvent.Action.IMPORT_HISTORY,
-            summary=plan.summary()[:500],
             details={
                 "filename": filename,
                 "sha256": plan.sha256,

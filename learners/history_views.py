@@ -173,17 +173,15 @@ def record_completion(request):
                     attachment=document,
                 )
                 name = person.get_full_name() or person.get_username()
-                AuditEvent.objects.create(
+                AuditEvent.objects.record(
+                    AuditEvent.Action.MANUAL_RECORD,
+                    "completion_recorded",
+                    {
+                        "course": course.title,
+                        "date": data["completed_on"].isoformat(),
+                        "person": name,
+                    },
                     actor=request.user,
-                    action=AuditEvent.Action.MANUAL_RECORD,
-                    summary=(
-                        _("%(course)s completed on %(date)s by %(person)s")
-                        % {
-                            "course": course.title,
-                            "date": data["completed_on"].isoformat(),
-                            "person": name,
-                        }
-                    )[:500],
                     details={
                         "enrolment": enrolment.pk,
                         "learner": person.pk,

@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -86,7 +87,14 @@ class Notification(models.Model):
         permissions = [("resend_notification", _("Can send a given-up message again"))]
 
     def __str__(self):
-        return self.key
+        # What the admin names the row by (a listing's "More options for …",
+        # the inspect view's title): words, never the key.
+        if self.subject:
+            return self.subject
+        if self.created_at is None:
+            return str(self.get_kind_display())
+        created = timezone.localtime(self.created_at)
+        return f"{self.get_kind_display()} {created:%Y-%m-%d %H:%M}"
 
     @property
     def message_id(self):

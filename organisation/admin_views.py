@@ -73,6 +73,9 @@ class AuditEventViewSet(ScopedModelViewSet):
         "actor__last_name",
     ]
     inspect_view_enabled = True
+    # The summary as its reader's language says it (get_summary_display),
+    # not the key and values it is kept as.
+    inspect_view_fields = ["created_at", "actor", "action", "summary", "details"]
     copy_view_enabled = False
     form_fields = ["summary"]
 

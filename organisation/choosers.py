@@ -13,6 +13,11 @@ without a scope finds nobody, and an address naming someone outside (the
 `?own=1` narrows the scope to what is the asker's by role, without the units
 delegated to them (what they may delegate and set goals for).
 
+`?multiple=1` (the widgets of `organisation.multiple_choosers`) lets the
+modal take several at once: a checkbox per row and "Add the selected", which
+asks the "chosen multiple" step for the ticked ids; one of them outside the
+scope makes the whole answer a 404, as the single "chosen" step.
+
 Fast at city scale: the results are a page of 10 in tree or name order, one
 query for the scope, one for the count and one for the page, whatever the
 number of people; PostgreSQL answers the searches from trigram indexes
@@ -42,6 +47,8 @@ MAX_SEARCH_WORDS = 4
 MAX_SEARCH_LENGTH = 100
 # Ids are at most 18 digits (core.converters): nothing else reaches the database.
 MAX_ID_DIGITS = 18
+# The "chosen multiple" step takes at most the ids of one page of results.
+MAX_CHOSEN_AT_ONCE = RESULTS_PER_PAGE
 
 
 def _is_id(value):
@@ -66,15 +73,21 @@ def choosable_people(scope):
     )
 
 
+def with_parent_name(units):
+    """`units`, each with the name of the unit it is part of (`parent_name`,
+    None for a root): what `unit_label` shows."""
+    parent = OrgUnit.objects.filter(
+        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - OrgUnit.steplen)
+    ).values("name")[:1]
+    return units.annotate(parent_name=Subquery(parent))
+
+
 def choosable_units(scope):
     """The active units of `scope` (direct reports' units are not), each with
     the name of the unit it is part of (`parent_name`, None for a root)."""
     if scope.unit_paths == ():
         return OrgUnit.objects.none()
-    parent = OrgUnit.objects.filter(
-        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - OrgUnit.steplen)
-    ).values("name")[:1]
-    return scope.units().filter(active=True).annotate(parent_name=Subquery(parent))
+    return with_parent_name(scope.units().filter(active=True))
 
 
 def _people_matching(word):
@@ -203,14 +216,51 @@ class UnitSearchForm(SearchForm):
         return search_units(objects, text)
 
 
+class ChooserCheckboxColumn(chooser_views.CheckboxSelectColumn):
+    """The checkbox of a row when several may be chosen, labelled by the
+    row's name (Wagtail's own has a title of the object's `str()`, which for
+    a person is their username)."""
+
+    cell_template_name = "organisation/admin/chooser_checkbox_cell.html"
+
+
 class ScopedChooserMixin:
     """What the person and unit modals share: the asker's scope (`?own=1`:
-    without the units delegated to them), one choice at a time."""
+    without the units delegated to them), one choice at a time, or several
+    with `?multiple=1`."""
 
-    preserve_url_parameters = ["own"]
-    # One at a time: the widgets choose one; "?multiple" changes nothing.
-    is_multiple_choice = False
+    preserve_url_parameters = ["own", "multiple"]
     template_name = "organisation/admin/chooser.html"
+
+    @property
+    def is_multiple_choice(self):
+        return self.request.GET.get("multiple") == "1"
+
+    @property
+    def checkbox_column(self):
+        return ChooserCheckboxColumn(
+            "select", label=_("Select"), width="1%", accessor="pk"
+        )
+
+    def name_column(self, name, label, accessor):
+        """The row's name: with several at once, the label of its checkbox;
+        otherwise the link that chooses it."""
+        if self.is_multiple_choice:
+            return TitleColumn(
+                name,
+                label=label,
+                accessor=accessor,
+                label_prefix="chooser-modal-select",
+            )
+        return TitleColumn(
+            name,
+            label=label,
+            accessor=accessor,
+            get_url=lambda obj: self.append_preserved_url_parameters(
+                reverse(self.chosen_url_name, args=(obj.pk,))
+            ),
+            link_attrs={"data-chooser-modal-choice": True},
+        )
 
     def can_create(self):
         return False  # people and units come from the HR import
@@ -236,6 +286,21 @@ class ScopedChosenMixin(ScopedChooserMixin):
         return None  # the chooser chooses; nothing links to an edit page
 
 
+class ScopedChosenMultipleMixin(ScopedChosenMixin):
+    def get_objects(self, pks):
+        """All the ids asked for, or a 404: a malformed id, too many, or one
+        outside the scope (or nobody's) names no one and chooses nothing."""
+        ids = list(dict.fromkeys(pks))
+        if not ids or len(ids) > MAX_CHOSEN_AT_ONCE or not all(map(_is_id, ids)):
+            raise Http404
+        objects = list(
+            self.get_object_list().filter(pk__in=ids).order_by(*self.ordering)
+        )
+        if len(objects) != len(ids):
+            raise Http404
+        return objects
+
+
 class PersonChooserMixin:
     filter_form_class = PersonSearchForm
     ordering = ["last_name", "first_name", "id"]
@@ -248,15 +313,7 @@ class PersonChooserMixin:
     @property
     def columns(self):
         return [
-            TitleColumn(
-                "name",
-                label=_("Name"),
-                accessor=person_name,
-                get_url=lambda user: self.append_preserved_url_parameters(
-                    reverse(self.chosen_url_name, args=(user.pk,))
-                ),
-                link_attrs={"data-chooser-modal-choice": True},
-            ),
+            self.name_column("name", _("Name"), person_name),
             Column(
                 "employee_number",
                 label=_("Employee number"),
@@ -283,6 +340,13 @@ class PersonChosenView(PersonChooserMixin, ScopedChosenMixin, chooser_views.Chos
         return person_label(instance)
 
 
+class PersonChosenMultipleView(
+    PersonChooserMixin, ScopedChosenMultipleMixin, chooser_views.ChosenMultipleView
+):
+    def get_display_title(self, instance):
+        return person_label(instance)
+
+
 class UnitChooserMixin:
     filter_form_class = UnitSearchForm
     ordering = ["path"]
@@ -295,15 +359,7 @@ class UnitChooserMixin:
     @property
     def columns(self):
         return [
-            TitleColumn(
-                "name",
-                label=_("Unit"),
-                accessor="name",
-                get_url=lambda unit: self.append_preserved_url_parameters(
-                    reverse(self.chosen_url_name, args=(unit.pk,))
-                ),
-                link_attrs={"data-chooser-modal-choice": True},
-            ),
+            self.name_column("name", _("Unit"), "name"),
             Column("parent", label=_("Part of"), accessor="parent_name"),
         ]
 
@@ -323,18 +379,25 @@ class UnitChosenView(UnitChooserMixin, ScopedChosenMixin, chooser_views.ChosenVi
         return unit_label(instance)
 
 
+class UnitChosenMultipleView(
+    UnitChooserMixin, ScopedChosenMultipleMixin, chooser_views.ChosenMultipleView
+):
+    def get_display_title(self, instance):
+        return unit_label(instance)
+
+
 class ScopedChooserViewSet(ChooserViewSet):
-    """A chooser without the "create" tab and the multiple choice: only the
-    modal, its results and the chosen step."""
+    """A chooser without the "create" tab: only the modal, its results and
+    the chosen steps (one, or several at once)."""
 
     register_widget = False  # each form names its widget (person or unit)
-    preserve_url_parameters = ["own"]
+    preserve_url_parameters = ["own", "multiple"]
 
     def get_urlpatterns(self):
         return [
             pattern
             for pattern in super().get_urlpatterns()
-            if pattern.name in ("choose", "choose_results", "chosen")
+            if pattern.name in ("choose", "choose_results", "chosen", "chosen_multiple")
         ]
 
 
@@ -346,6 +409,7 @@ class PersonChooserViewSet(ScopedChooserViewSet):
     choose_view_class = PersonChooseView
     choose_results_view_class = PersonChooseResultsView
     chosen_view_class = PersonChosenView
+    chosen_multiple_view_class = PersonChosenMultipleView
 
 
 class UnitChooserViewSet(ScopedChooserViewSet):
@@ -356,6 +420,7 @@ class UnitChooserViewSet(ScopedChooserViewSet):
     choose_view_class = UnitChooseView
     choose_results_view_class = UnitChooseResultsView
     chosen_view_class = UnitChosenView
+    chosen_multiple_view_class = UnitChosenMultipleView
 
 
 person_chooser_viewset = PersonChooserViewSet("person_chooser", url_prefix="people")

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from core.spreadsheet_files import SpreadsheetError, check_bounds, unpacked_size
 
 from . import hr_import
+from .hr_import.access import import_scope
 from .hr_import.uploads import (
     discard_outcome,
     discard_upload,
@@ -83,6 +84,37 @@ class ImportForm(forms.Form):
             "Excel workbook (first sheet). The first row holds the column names."
         ),
     )
+
+    def __init__(self, *args, city=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.city = city
+        if not city:
+            # A full import deactivates whoever is missing, in the whole city:
+            # never a coordinator's (hr_import.access), so not offered. The
+            # field still knows it, for the reason below instead of "not a
+            # valid choice".
+            mode = self.fields["mode"]
+            mode.widget.choices = [
+                choice for choice in mode.choices if choice[0] == hr_import.PARTIAL
+            ]
+            mode.initial = hr_import.PARTIAL
+            mode.help_text = _(
+                "Only central HR makes a full import. Yours touches only the "
+                "rows in the file, and only people and units of your "
+                "administration."
+            )
+
+    def clean_mode(self):
+        mode = self.cleaned_data["mode"]
+        if mode == hr_import.FULL and not self.city:
+            raise forms.ValidationError(
+                _(
+                    "A full import deactivates whoever is missing from the file, "
+                    "in the whole city: only central HR may make one. Choose a "
+                    "partial import of your administration's rows."
+                )
+            )
+        return mode
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -139,7 +171,11 @@ def _render_plan(request, plan, token, status=200, refused=None):
 def import_upload(request):
     """Upload a file and show its dry run."""
     _require_any_import_permission(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        city=import_scope(request.user).is_city,
+    )
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         mode = form.cleaned_data["mode"]

@@ -7,11 +7,13 @@ who may see whom is decided in `organisation.scope`.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from xapi.models import new_opaque_id
 
+from . import audit
 from .querysets import OrgUnitManager, StaffProfileQuerySet
 
 
@@ -169,9 +171,34 @@ class UnitDelegation(models.Model):
         return f"{self.unit} → {delegate} ({self.valid_from}–{self.valid_until})"
 
 
+class AuditEventManager(models.Manager):
+    def record(self, action, summary_key, values=None, *, actor=None, details=None):
+        """Append an event whose summary is the sentence `summary_key` of
+        `organisation.audit` filled with `values`: each reader reads it in
+        their own language. Its `summary` is the sentence in the site's
+        language (for search, and should the key ever go)."""
+        if summary_key not in audit.SUMMARIES:
+            raise KeyError(f"no audit summary {summary_key!r}")
+        values = audit.summary_values(values)
+        with translation.override(settings.LANGUAGE_CODE):
+            text = audit.say(summary_key, values)
+        if text is None:
+            raise ValueError(f"the values do not fit the summary {summary_key!r}")
+        return self.create(
+            actor=actor,
+            action=action,
+            summary=text[:500],
+            summary_key=summary_key,
+            summary_values=values,
+            details=details or {},
+        )
+
+
 class AuditEvent(models.Model):
     """Who did what: imports, rule changes, manual records, report views and
-    exports. Append-only; HR reads it in the admin."""
+    exports. Append-only; HR reads it in the admin. Written with
+    `AuditEvent.objects.record`, so that its summary is read in the reader's
+    language (`organisation.audit`)."""
 
     class Action(models.TextChoices):
         IMPORT_UNITS = "import_units", _("Imported units")
@@ -205,8 +232,16 @@ class AuditEvent(models.Model):
     )
     action = models.CharField(_("what"), max_length=30, choices=Action.choices)
     summary = models.CharField(_("summary"), max_length=500)
+    # The sentence (a key of organisation.audit.SUMMARIES) and what fills it:
+    # translated when read. Empty in events written before #15.
+    summary_key = models.CharField(_("kind of summary"), max_length=40, blank=True)
+    summary_values = models.JSONField(
+        _("values of the summary"), default=dict, blank=True
+    )
     details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    objects = AuditEventManager()
 
     # Records, not content: Wagtail's "usage" index need not track them, and
     # writes stay cheap (an index update per certificate at city scale).
@@ -220,4 +255,14 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         when = f"{self.created_at:%Y-%m-%d %H:%M}"
-        return f"{when} {self.get_action_display()}: {self.summary}"
+        return f"{when} {self.get_action_display()}: {self.get_summary_display()}"
+
+    def get_summary_display(self):
+        """The summary in the active language; as it was written for an event
+        from before summaries had keys (Wagtail's listing and inspect view
+        show this instead of the field)."""
+        if self.summary_key:
+            text = audit.say(self.summary_key, self.summary_values)
+            if text is not None:
+                return text
+        return self.summary

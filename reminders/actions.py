@@ -82,13 +82,11 @@ def remind_now(actor, profiles, *, overdue_only=False):
             )
             ids.append(notification.pk)
             reminded += 1
-        AuditEvent.objects.create(
+        AuditEvent.objects.record(
+            AuditEvent.Action.REMIND,
+            "reminded",
+            {"count": reminded},
             actor=actor,
-            action=AuditEvent.Action.REMIND,
-            summary=(
-                _("Reminded %(count)s people of their required training")
-                % {"count": reminded}
-            )[:500],
             details={
                 "people": sorted(by_person),
                 "notifications": ids,

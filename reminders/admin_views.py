@@ -3,11 +3,27 @@ reports: a person sees the reminders about the training of the people in
 their scope (central HR the city's)."""
 
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
 
 import core.converters  # noqa: F401  (registers <id:...>)
 from core.admin import ScopedModelViewSet, person_column
 
 from .models import NotificationItem
+
+# The message's status, as a column and a filter: django-filter names a
+# related field "<relation> <field>" ("Meddelande status"), not Swedish.
+MESSAGE_STATUS = _("Message status")
+
+
+class NotificationItemFilterSet(WagtailFilterSet):
+    class Meta:
+        model = NotificationItem
+        fields = ["trigger", "notification__status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["notification__status"].label = MESSAGE_STATUS
 
 
 class NotificationItemViewSet(ScopedModelViewSet):
@@ -27,9 +43,14 @@ class NotificationItemViewSet(ScopedModelViewSet):
         "course_title",
         "trigger",
         "due_date",
-        "notification",
+        Column(
+            "message_status",
+            label=MESSAGE_STATUS,
+            accessor="notification.get_status_display",
+            sort_key="notification__status",
+        ),
     ]
-    list_filter = ["trigger", "notification__status"]
+    filterset_class = NotificationItemFilterSet
     search_fields = [
         "person__first_name",
         "person__last_name",
@@ -37,5 +58,13 @@ class NotificationItemViewSet(ScopedModelViewSet):
         "course_title",
     ]
     inspect_view_enabled = True
+    # Not the keys, nor the assignment (named by its person's username).
+    inspect_view_fields = [
+        "person",
+        "course_title",
+        "trigger",
+        "due_date",
+        "notification",
+    ]
     copy_view_enabled = False
     form_fields = ["course_title"]

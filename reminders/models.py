@@ -223,4 +223,5 @@ class NotificationItem(CourseRecord):
         indexes = [models.Index(fields=["person", "course"])]
 
     def __str__(self):
-        return self.key
+        # The admin's name of the row: words, never the key.
+        return f"{self.course_title} – {self.get_trigger_display()}"

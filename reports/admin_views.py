@@ -18,6 +18,8 @@ from organisation.scope import NOBODY, scope_of
 
 from .models import ReportGoal
 
+CITY_GOAL_REFUSED = _("Only central HR sets goals for the whole city. Choose a unit.")
+
 
 class GoalForm(WagtailAdminModelForm):
     unit = unit_field(
@@ -35,13 +37,18 @@ class GoalForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         self.scope = goal_scope(self.for_user) if self.for_user else NOBODY
         limit_to_scope(self.fields["unit"], self.scope, keep=self.instance.unit_id)
+        if not self.scope.is_city:
+            # "No unit: the whole city" is not theirs to choose: the form says
+            # so before they send it, not after.
+            unit = self.fields["unit"]
+            unit.required = True
+            unit.help_text = _("A unit of your administration.")
+            unit.error_messages["required"] = CITY_GOAL_REFUSED
 
     def clean_unit(self):
         unit = self.cleaned_data.get("unit")
         if unit is None and not self.scope.is_city:
-            raise ValidationError(
-                _("Only central HR sets goals for the whole city. Choose a unit.")
-            )
+            raise ValidationError(CITY_GOAL_REFUSED)
         return unit
 
 

@@ -131,12 +131,11 @@ def _one_course(rows, by_course, course_id):
 
 
 def _audit(request, action, paths, unit, filters, **extra):
-    AuditEvent.objects.create(
+    AuditEvent.objects.record(
+        action,
+        "report" if unit else "report_all",
+        {"scope": unit.name} if unit else {},
         actor=request.user,
-        action=action,
-        summary=(
-            _("Report: %(scope)s") % {"scope": unit.name if unit else _("all in scope")}
-        )[:500],
         details={
             "scope": list(paths) if paths is not None else "city",
             "unit": unit.hr_code if unit else None,

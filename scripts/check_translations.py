@@ -12,8 +12,9 @@ demo runs without gettext. This check fails on
 
 locale_overrides/sv/LC_MESSAGES/django.po holds our Swedish for Wagtail's
 and wagtailmedia's own msgids where theirs is missing or does not fit our
-nouns (first in LOCALE_PATHS, so it wins). It is edited by hand, and fails
-this check if
+nouns (first in LOCALE_PATHS, so it wins), and djangojs.po beside it the same
+for Wagtail's scripts (Django's JavaScript catalogue). Each is edited by hand,
+and fails this check if
 - `makemessages` changed it (it must only ever write to locale/);
 - an entry is fuzzy or empty, or msgfmt finds its format wrong;
 - a msgid is one of ours (it would shadow locale/'s translation) or one that
@@ -37,7 +38,10 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = Path("locale") / "sv" / "LC_MESSAGES"
 DOMAINS = ("django", "djangojs")
-OVERRIDES = Path("locale_overrides") / "sv" / "LC_MESSAGES" / "django.po"
+OVERRIDES_DIR = Path("locale_overrides") / "sv" / "LC_MESSAGES"
+# Wagtail's Python strings, and its scripts' (Django's JavaScript catalogue).
+OVERRIDES = OVERRIDES_DIR / "django.po"
+OVERRIDES_JS = OVERRIDES_DIR / "djangojs.po"
 # What `make messages` extracts from: the same ignores.
 IGNORE = [".venv", ".venv-ralph", "bench", "tests", "docs", "var", "media"]
 IGNORE += ["staticfiles", "node_modules", "scripts"]
@@ -91,7 +95,7 @@ def translations(catalogue):
     return table
 
 
-def third_party_msgids():
+def third_party_msgids(domain="django"):
     """(context, msgid) of every catalogue of the installed packages (their
     English and Swedish ones, which list all their msgids)."""
     site = Path(sysconfig.get_paths()["purelib"])
@@ -99,17 +103,17 @@ def third_party_msgids():
     for depth in range(4):
         folders = "/".join(["*"] * (depth + 1))
         for language in ("en", "sv"):
-            pattern = f"{folders}/locale/{language}/LC_MESSAGES/django.po"
+            pattern = f"{folders}/locale/{language}/LC_MESSAGES/{domain}.po"
             for path in site.glob(pattern):
                 known.update((e.msgctxt, e.msgid) for e in polib.pofile(str(path)))
     return known
 
 
-def override_problems(ours):
-    """What is wrong with the override catalogue; `ours` is the committed
-    django.po of locale/sv."""
-    label = str(OVERRIDES)
-    source = ROOT / OVERRIDES
+def override_problems(ours, overrides=OVERRIDES, domain="django"):
+    """What is wrong with an override catalogue; `ours` is the committed
+    catalogue of the same domain in locale/sv."""
+    label = str(overrides)
+    source = ROOT / overrides
     if not source.exists():
         return [f"{label} is missing"]
     po = polib.pofile(str(source))
@@ -122,7 +126,7 @@ def override_problems(ours):
     if checked.returncode:
         found.append(f"{label}: msgfmt: {checked.stderr.strip()}")
     own = {(e.msgctxt, e.msgid) for e in ours if not e.obsolete}
-    theirs = third_party_msgids()
+    theirs = third_party_msgids(domain)
     for entry in po:
         key = (entry.msgctxt, entry.msgid)
         if entry.obsolete:
@@ -141,22 +145,33 @@ def override_problems(ours):
     return found
 
 
+def all_override_problems():
+    return [
+        *override_problems(polib.pofile(str(ROOT / MESSAGES / "django.po"))),
+        *override_problems(
+            polib.pofile(str(ROOT / MESSAGES / "djangojs.po")),
+            OVERRIDES_JS,
+            "djangojs",
+        ),
+    ]
+
+
 def main():
-    ours = polib.pofile(str(ROOT / MESSAGES / "django.po"))
     if "--overrides" in sys.argv[1:]:
-        found = override_problems(ours)
+        found = all_override_problems()
         if found:
             print("Translations:", *found, sep="\n  ")
             return 1
         print("Translations: the overrides of Wagtail's Swedish are in order.")
         return 0
-    found = override_problems(ours)
+    found = all_override_problems()
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "tree"
         shutil.copytree(ROOT, tree, ignore=COPY_IGNORE)
         extract(tree)
-        if not filecmp.cmp(ROOT / OVERRIDES, tree / OVERRIDES, shallow=False):
-            found.append(f"makemessages wrote into {OVERRIDES} (it must not)")
+        for overrides in (OVERRIDES, OVERRIDES_JS):
+            if not filecmp.cmp(ROOT / overrides, tree / overrides, shallow=False):
+                found.append(f"makemessages wrote into {overrides} (it must not)")
         for domain in DOMAINS:
             committed = polib.pofile(str(ROOT / MESSAGES / f"{domain}.po"))
             extracted = polib.pofile(str(tree / MESSAGES / f"{domain}.po"))

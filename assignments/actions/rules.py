@@ -60,10 +60,12 @@ def check_rule(spec: RuleSpec, course):
         raise ValidationError(errors)
 
 
-def _audit(actor, action, summary, **details):
-    AuditEvent.objects.create(
-        actor=actor, action=action, summary=summary[:500], details=details
-    )
+def _audit(actor, action, summary_key, values, **details):
+    AuditEvent.objects.record(action, summary_key, values, actor=actor, details=details)
+
+
+def _name(person):
+    return person.get_full_name() or person.get_username()
 
 
 def activate_rule(actor, rule: AssignmentRule, today=None) -> Plan:
@@ -80,7 +82,8 @@ def activate_rule(actor, rule: AssignmentRule, today=None) -> Plan:
         _audit(
             actor,
             AuditEvent.Action.RULE_CHANGE,
-            _("Activated the rule “%(rule)s”") % {"rule": rule.name},
+            "rule_activated",
+            {"rule": rule.name},
             rule=rule.pk,
             change="activate",
             counts=plan.counts(),
@@ -105,7 +108,8 @@ def deactivate_rule(actor, rule: AssignmentRule, today=None) -> Plan:
         _audit(
             actor,
             AuditEvent.Action.RULE_CHANGE,
-            _("Deactivated the rule “%(rule)s”") % {"rule": rule.name},
+            "rule_deactivated",
+            {"rule": rule.name},
             rule=rule.pk,
             change="deactivate",
             counts=plan.counts(),
@@ -124,7 +128,8 @@ def delete_rule(actor, rule: AssignmentRule):
         _audit(
             actor,
             AuditEvent.Action.RULE_CHANGE,
-            _("Deleted the rule “%(rule)s”") % {"rule": rule.name},
+            "rule_deleted",
+            {"rule": rule.name},
             rule=rule.pk,
             change="delete",
         )
@@ -172,12 +177,8 @@ def save_rule(actor, rule: AssignmentRule, form, today=None) -> Plan | None:
         _audit(
             actor,
             AuditEvent.Action.RULE_CHANGE,
-            (
-                _("Changed the rule “%(rule)s”")
-                if old_course_id
-                else _("Created the rule “%(rule)s”")
-            )
-            % {"rule": rule.name},
+            "rule_changed" if old_course_id else "rule_created",
+            {"rule": rule.name},
             rule=rule.pk,
             change="edit" if old_course_id else "create",
             fields=sorted(form.changed_data),
@@ -197,8 +198,8 @@ def grant_exemption(actor, exemption: Exemption, today=None):
         _audit(
             actor,
             AuditEvent.Action.EXEMPTION,
-            _("Exempted %(person)s from “%(course)s”")
-            % {"person": exemption.person, "course": exemption.course},
+            "exempted",
+            {"person": _name(exemption.person), "course": exemption.course.title},
             person=exemption.person_id,
             course=exemption.course_id,
             reason=exemption.reason,
@@ -216,7 +217,8 @@ def end_exemption(actor, exemption: Exemption, today=None):
         _audit(
             actor,
             AuditEvent.Action.EXEMPTION,
-            _("Ended the exemption of %(person)s") % {"person": person},
+            "exemption_ended",
+            {"person": _name(person)},
             person=person.pk,
             course=course_id,
             change="end",
@@ -299,8 +301,8 @@ def require_retake(actor, course, due_date: date, reason: str, today=None) -> in
         _audit(
             actor,
             AuditEvent.Action.RETAKE,
-            _("Required %(count)s people to retake “%(course)s”")
-            % {"count": len(rows), "course": course.title},
+            "retake",
+            {"count": len(rows), "course": course.title},
             course=course.pk,
             reason=reason,
             due_date=due_date.isoformat(),

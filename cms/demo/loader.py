@@ -40,6 +40,7 @@ from courses.models import (
     LessonPage,
     QuizPage,
 )
+from organisation.models import StaffProfile
 
 DEMO_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = DEMO_DIR.parent / "demo_assets"
@@ -48,6 +49,9 @@ ROLE_GROUPS = {
     HR_AUTHORS: ensure_hr_author_group,
     HR_ADMINISTRATORS: ensure_hr_admin_group,
 }
+
+# The HR roles a staff profile may have (empty: none).
+HR_ROLES = [role for role in StaffProfile.HrRole.values if role]
 
 # A page file's `type`: its model, and the fields every page of the type must
 # give. Stricter than the editor: a field left out of a demo file is a slip.
@@ -444,8 +448,17 @@ class _Reader:
             if not isinstance(entry, dict) or entry.get("username") not in known:
                 profile |= {"first_name": str, "last_name": str, "email": str}
             profile |= {"job_title": str, "start_date?": date, "on_leave_until?": date}
-            profile |= {"line_manager?": known, "hr_role?": str}
+            profile |= {"line_manager?": known, "hr_role?": HR_ROLES}
+            profile |= {"coordinator_of?": codes}
             record(entry, here, {**profile, "groups?": ListOf(list(ROLE_GROUPS))})
+            # One without the other gives the person no administration, and
+            # nothing would say so: a slip in the file.
+            coordinator = entry.get("hr_role") == StaffProfile.HrRole.COORDINATOR
+            if coordinator != ("coordinator_of" in entry):
+                raise here.error(
+                    "coordinator_of (their administration) goes with "
+                    "hr_role: coordinator, and a coordinator needs it"
+                )
             known.append(entry["username"])
         self.unique(known[len(self.usernames) :], where / "staff", "username")
         self.unit_codes = codes

@@ -161,10 +161,11 @@ def apply_import(
                 plan,
             )
         APPLIERS[kind](plan)
-        AuditEvent.objects.create(
+        AuditEvent.objects.record(
+            AUDIT_ACTIONS[kind],
+            "hr_import",
+            plan.counts(),
             actor=actor,
-            action=AUDIT_ACTIONS[kind],
-            summary=plan.summary()[:500],
             details={
                 "kind": kind,
                 "mode": mode,

@@ -2,14 +2,20 @@
 edit with a preview of its effect, deactivate; exemptions; retakes. Each is
 tried from the wrong side: anonymous, a learner, an editor without the
 permission, a manager given the permission by mistake, a coordinator of
-another administration."""
+another administration. The rule's units and named people are chosen with
+the unit and person choosers: the form posts their ids."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from wagtail.users.models import UserProfile
 
 from assignments.models import Assignment, AssignmentRule, Exemption
 from cms.roles import ensure_hr_admin_group, ensure_hr_author_group
@@ -64,14 +70,24 @@ def coordinator(db, org):
     )
 
 
+def unit_ids(*codes):
+    """The ids the unit chooser posts for these units."""
+    return [OrgUnit.objects.get(hr_code=code).pk for code in codes]
+
+
+def person_ids(*numbers):
+    """The ids the person chooser posts for the people with these numbers."""
+    return [StaffProfile.objects.get(employee_number=n).user_id for n in numbers]
+
+
 def rule_post(the_course, **overrides):
     data = {
         "name": "Alla i vården",
         "course": the_course.pk,
-        "subtree_codes": "VO",
-        "only_codes": "",
+        "units_with_subtree": unit_ids("VO"),
+        "units_only": [],
         "job_titles_text": "",
-        "people_text": "",
+        "people": [],
         "new_starters_from": "",
         "due_kind": "after_assignment",
         "due_date": "",
@@ -128,15 +144,23 @@ def test_preview_csv_lists_everyone(client, hr, course, org):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"subtree_codes": "VO\nNOPE"}, "subtree_codes", "Unknown HR codes: NOPE."),
-        ({"subtree_codes": ""}, "everyone", "Choose who the rule is for"),
-        ({"people_text": "E-nobody"}, "people_text", "Unknown employee numbers"),
+        (
+            {"units_with_subtree": ["999999"]},
+            "units_with_subtree",
+            "A chosen unit is not in your part of the organisation",
+        ),
+        ({"units_with_subtree": []}, "everyone", "Choose who the rule is for"),
+        (
+            {"people": ["999999"]},
+            "people",
+            "A chosen person is not in your part of the organisation",
+        ),
         ({"due_kind": "fixed", "due_days": ""}, "due_date", "Give the due date."),
         ({"due_days": ""}, "due_days", "Give the number of days."),
         ({"due_kind": "fixed", "due_date": "31/12"}, "due_date", "YYYY-MM-DD"),
         ({"recurrence": "keep_valid"}, "recurrence", "does not expire"),
         ({"course": "999999"}, "course", "Choose a published course."),
-        ({"everyone": "on"}, "subtree_codes", "cannot also be limited to units"),
+        ({"everyone": "on"}, "units_with_subtree", "cannot also be limited to units"),
     ],
 )
 def test_bad_rules_are_refused_with_a_clear_message(
@@ -163,7 +187,7 @@ def test_editing_an_active_rule_shows_its_effect_first(client, hr, course, org):
     rule = make_rule(course, units=[org["VO"]], active=True)
     client.force_login(hr)
     url = reverse("assignment_rule_edit", args=[rule.pk])
-    data = rule_post(course, subtree_codes="SK", due_days="60")
+    data = rule_post(course, units_with_subtree=unit_ids("SK"), due_days="60")
     response = client.post(url, data)
     assert response.status_code == 200
     assert response.context["mode"] == "confirm_edit"
@@ -203,6 +227,199 @@ def test_an_active_rule_cannot_be_deleted(client, hr, course, org):
     assert not AssignmentRule.objects.filter(pk=rule.pk).exists()
     # History stays: the assignments keep their reasons.
     assert Assignment.objects.count() == 2
+
+
+# --- Units and people, chosen with the choosers ------------------------------------
+
+
+def test_units_and_people_chosen_are_saved_and_shown_by_name(client, hr, course, org):
+    client.force_login(hr)
+    school1 = org["people"][2]
+    response = client.post(
+        reverse("assignment_rule_add"),
+        rule_post(
+            course,
+            units_with_subtree=unit_ids("VO"),
+            units_only=unit_ids("SK"),
+            people=[school1.pk],
+        ),
+    )
+    assert response.status_code == 302
+    rule = AssignmentRule.objects.get()
+    assert list(rule.units_with_subtree.all()) == [org["VO"]]
+    assert list(rule.units_only.all()) == [org["SK"]]
+    assert list(rule.people.all()) == [school1]
+    audit = AuditEvent.objects.get(action=AuditEvent.Action.RULE_CHANGE)
+    assert {"units_with_subtree", "units_only", "people"} <= set(
+        audit.details["fields"]
+    )
+
+    html = client.get(reverse("assignment_rule_edit", args=[rule.pk])).content.decode()
+    name = school1.get_full_name()
+    assert f">{name} (E-school1, Skola)<" in html
+    assert ">Vård och omsorg<" in html and ">Skola<" in html
+    for field, pk in (
+        ("units_with_subtree", org["VO"].pk),
+        ("units_only", org["SK"].pk),
+        ("people", school1.pk),
+    ):
+        assert f'<input type="hidden" name="{field}" value="{pk}">' in html
+    # Names, never the HR codes or usernames the old text fields took.
+    assert ">VO<" not in html and "school1<" not in html
+    assert reverse("unit_chooser:choose") + "?own=1" in html
+    assert "organisation/js/multiple-chooser.js" in html
+
+
+def test_the_preview_of_an_active_rules_change_keeps_every_choice(
+    client, hr, course, org
+):
+    """Several ids per field survive the confirmation step (hidden inputs)."""
+    rule = make_rule(course, units=[org["VO"]], active=True)
+    client.force_login(hr)
+    url = reverse("assignment_rule_edit", args=[rule.pk])
+    data = rule_post(
+        course,
+        units_with_subtree=unit_ids("VO1", "SK"),
+        people=person_ids("E-care2"),
+    )
+    response = client.post(url, data)
+    assert response.context["mode"] == "confirm_edit"
+    hidden = response.context["hidden"]
+    assert {v for k, v in hidden if k == "units_with_subtree"} == {
+        str(pk) for pk in unit_ids("VO1", "SK")
+    }
+    html = response.content.decode()
+    assert html.count('name="units_with_subtree"') == 2
+    fields = {}
+    for key, value in hidden:
+        fields.setdefault(key, []).append(value)
+    response = client.post(url, {**fields, "confirmed": "yes"})
+    assert response.status_code == 302
+    assert set(rule.units_with_subtree.all()) == {org["VO1"], org["SK"]}
+    assert list(rule.people.all()) == [org["people"][1]]
+    states = dict(Assignment.objects.values_list("person__username", "state"))
+    assert states == {"care1": "open", "care2": "open", "school1": "open"}
+
+
+@pytest.mark.parametrize(
+    "value", ["abc", "", "-1", "1.5", "9" * 19, "1" * 40, "0x10", "1; DROP TABLE"]
+)
+@pytest.mark.parametrize("field", ["units_with_subtree", "units_only", "people"])
+def test_a_malformed_id_is_a_form_error_never_a_500(
+    client, hr, course, org, field, value
+):
+    client.force_login(hr)
+    response = client.post(
+        reverse("assignment_rule_add"), rule_post(course, **{field: [value]})
+    )
+    assert response.status_code == 400
+    # Read in English: the request leaves its own language active.
+    with translation.override("en"):
+        message = str(response.context["form"].errors[field])
+    assert "was taken off the list. Check the list and save again." in message
+    assert not AssignmentRule.objects.exists()
+
+
+def test_too_many_ids_are_refused(client, hr, course, org):
+    client.force_login(hr)
+    ids = [str(n) for n in range(1, 502)]
+    response = client.post(
+        reverse("assignment_rule_add"), rule_post(course, people=ids)
+    )
+    assert response.status_code == 400
+    with translation.override("en"):
+        message = str(response.context["form"].errors["people"])
+    assert "Choose at most 500 people." in message
+    assert not AssignmentRule.objects.exists()
+
+
+def test_another_administrations_coordinator_forges_ids_and_saves_nothing(
+    client, coordinator, course, org
+):
+    """Skola's coordinator posts Vård och omsorg's unit (as a sub-unit rule,
+    as a unit only) and one of its people, beside a choice of their own."""
+    client.force_login(coordinator)
+    school1, care1 = org["people"][2], org["people"][0]
+    for field, forged in (
+        ("units_with_subtree", unit_ids("SK", "VO1")),
+        ("units_only", unit_ids("VO")),
+        ("people", [school1.pk, care1.pk]),
+    ):
+        response = client.post(
+            reverse("assignment_rule_add"),
+            rule_post(course, **{"units_with_subtree": unit_ids("SK"), field: forged}),
+        )
+        assert response.status_code == 400, field
+        message = str(response.context["form"].errors[field])
+        assert "not in Skola, which you assign for" in message
+        html = response.content.decode()
+        for secret in ("Vård och omsorg", "Hemtjänst", care1.get_full_name(), "care1"):
+            assert secret not in html, (field, secret)
+        # What the coordinator may choose is still in the list.
+        if field == "people":
+            assert f'name="people" value="{school1.pk}"' in html
+    assert not AssignmentRule.objects.exists()
+
+
+def test_an_edit_keeps_what_the_rule_names_even_if_it_changed_since(
+    client, coordinator, course, org
+):
+    """A unit closed and a person who left after the rule named them: the
+    edit page still shows them by name, and saving unchanged keeps them."""
+    leaver = org["people"][2]  # school1
+    rule = make_rule(course, units=[org["SK"]], people=[leaver], scope_unit=org["SK"])
+    OrgUnit.objects.filter(pk=org["SK"].pk).update(active=False)
+    type(leaver).objects.filter(pk=leaver.pk).update(is_active=False)
+    client.force_login(coordinator)
+    url = reverse("assignment_rule_edit", args=[rule.pk])
+    html = client.get(url).content.decode()
+    assert (
+        ">Skola<" in html and f">{leaver.get_full_name()} (E-school1, Skola)<" in html
+    )
+    response = client.post(
+        url, rule_post(course, units_with_subtree=unit_ids("SK"), people=[leaver.pk])
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert list(rule.units_with_subtree.all()) == [org["SK"]]
+    assert list(rule.people.all()) == [leaver]
+    # Removed once, a closed unit cannot be chosen again.
+    client.post(url, rule_post(course, units_with_subtree=[], everyone="on"))
+    response = client.post(url, rule_post(course, units_with_subtree=unit_ids("SK")))
+    assert response.status_code == 400
+
+
+def test_the_edit_page_reads_the_same_queries_for_few_or_many_chosen(
+    client, hr, course, org
+):
+    few = make_rule(
+        course,
+        units=[org["VO"]],
+        units_only=[org["SK"]],
+        people=org["people"][:1],
+        name="Få",
+    )
+    units = [
+        make_unit(
+            f"U{n}", name=f"Enhet {n}", parent=OrgUnit.objects.get(pk=org["VO"].pk)
+        )
+        for n in range(15)
+    ]
+    people = [make_staff(f"many{n}", unit=org["VO1"]) for n in range(15)]
+    many = make_rule(
+        course, units=units, units_only=units[:5], people=people, name="Många"
+    )
+    client.force_login(hr)
+    client.get(reverse("assignment_rule_edit", args=[few.pk]))  # warm
+    counts = []
+    for rule in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("assignment_rule_edit", args=[rule.pk]))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    html = response.content.decode()
+    assert len(re.findall(r'name="people" value="\d+"', html)) == 15
+    assert len(re.findall(r'name="units_with_subtree" value="\d+"', html)) == 15
 
 
 # --- The wrong side -------------------------------------------------------------
@@ -274,19 +491,29 @@ def test_coordinator_assigns_within_their_administration_only(
         == 404
     )
 
+    # Vård och omsorg's id, and a person of it, posted by hand: refused,
+    # naming the coordinator's administration and nobody else.
     refused = client.post(reverse("assignment_rule_add"), rule_post(course))
     assert refused.status_code == 400
-    assert "Outside Skola" in str(refused.context["form"].errors["subtree_codes"])
+    errors = refused.context["form"].errors
+    assert "not in Skola, which you assign for" in str(errors["units_with_subtree"])
+    assert "Vård och omsorg" not in refused.content.decode()
+    care1 = org["people"][0]
     refused = client.post(
         reverse("assignment_rule_add"),
-        rule_post(course, subtree_codes="", people_text="E-care1"),
+        rule_post(course, units_with_subtree=[], people=[care1.pk]),
     )
-    assert "Outside Skola" in str(refused.context["form"].errors["people_text"])
+    assert "not in Skola, which you assign for" in str(
+        refused.context["form"].errors["people"]
+    )
+    html = refused.content.decode()
+    assert care1.get_full_name() not in html and "E-care1" not in html
+    assert list(AssignmentRule.objects.all()) == [city_rule]  # nothing saved
 
     # "All staff" from a coordinator is all staff of their administration.
     client.post(
         reverse("assignment_rule_add"),
-        rule_post(course, name="Skolans regel", subtree_codes="", everyone="on"),
+        rule_post(course, name="Skolans regel", units_with_subtree=[], everyone="on"),
     )
     rule = AssignmentRule.objects.get(name="Skolans regel")
     assert rule.scope_unit == org["SK"]
@@ -412,3 +639,57 @@ def test_new_course_not_offered_in_the_form_unless_published(
     client.force_login(hr)
     page = client.get(reverse("assignment_rule_add")).content.decode()
     assert "Utkast" not in page
+
+
+# --- The form's fields say what they are -------------------------------------
+# "due" and "due date" are both "sista datum" in Swedish; the days before
+# expiry are asked for only for a rule that keeps a certificate valid.
+
+LABEL = re.compile(r"<label[^>]*>\s*([^<*]+?)\s*(?:<|\*)")
+LEGEND = re.compile(r"<legend[^>]*>\s*([^<*]+?)\s*(?:<|\*)")
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_no_two_fields_of_the_rule_form_have_the_same_label(hr, language):
+    # The admin speaks the person's own language.
+    profile = UserProfile.get_for_user(hr)
+    profile.preferred_language = language
+    profile.save()
+    client = Client()
+    client.force_login(hr)
+    page = client.get(reverse("assignment_rule_add")).content.decode()
+    labels = [text for text in LABEL.findall(page) + LEGEND.findall(page) if text]
+    main = page[page.index("<form") :]
+    assert ("Fast sista datum" if language == "sv" else "Fixed due date") in main
+    assert (
+        "När kursen ska vara klar" if language == "sv" else "When it is due"
+    ) in main
+    duplicates = {text for text in labels if labels.count(text) > 1}
+    assert not duplicates & {"Sista datum", "Due date", "sista datum", "due date"}
+
+
+def test_a_rule_done_once_needs_no_days_before_expiry(client, hr, course, org):
+    client.force_login(hr)
+    response = client.post(
+        reverse("assignment_rule_add"),
+        rule_post(course, recurrence="none", renew_days_before=""),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rule = AssignmentRule.objects.get()
+    assert rule.renew_days_before == 30  # the default, unused for "once"
+
+
+def test_a_rule_that_keeps_valid_must_say_when_the_next_round_opens(
+    client, hr, course, org
+):
+    client.force_login(hr)
+    response = client.post(
+        reverse("assignment_rule_add"),
+        rule_post(course, recurrence="keep_valid", renew_days_before=""),
+    )
+    assert response.status_code == 400
+    assert (
+        "Say how many days before the certificate expires the next round opens."
+        in response.content.decode()
+    )
+    assert not AssignmentRule.objects.exists()

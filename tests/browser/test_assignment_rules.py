@@ -77,7 +77,17 @@ def test_hr_imports_staff_writes_a_rule_and_the_learner_sees_it(
     hr.goto("/admin/assignment-rules/new/")
     hr.locator("#id_name").fill("Alla i vården")
     hr.locator("#id_course").select_option(str(course.pk))
-    hr.locator("#id_subtree_codes").fill("VO")
+    # The unit with the unit chooser, several at once (one ticked here).
+    hr.locator("#id_units_with_subtree").click()
+    modal = hr.locator(".modal-dialog")
+    modal.get_by_label("Vård och omsorg", exact=True).check()
+    modal.locator("[data-multiple-choice-submit]").click()
+    modal.wait_for(state="detached")
+    assert (
+        hr.locator("#id_units_with_subtree-chooser li")
+        .all_inner_texts()[0]
+        .startswith("Vård och omsorg")
+    )
     hr.locator("input[name=due_kind][value=after_assignment]").check()
     hr.locator("#id_due_days").fill("30")
     with hr.expect_navigation():

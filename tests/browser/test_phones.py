@@ -50,8 +50,11 @@ def _phone(width):
     }
 
 
+# The screen's width is the root's client width: on a phone the browser
+# widens its layout viewport (innerWidth) to whatever is too wide, so a
+# comparison with innerWidth could never fail.
 _SIDEWAYS = """() => {
-    const inner = window.innerWidth;
+    const inner = document.documentElement.clientWidth;
     const wider = [...document.querySelectorAll("body *")]
         .filter((el) => el.getBoundingClientRect().right > inner + 0.5)
         .filter((el) => !el.closest(".visually-hidden"))
@@ -171,7 +174,7 @@ def _in_view_sideways(page, locator):
     width and visible."""
     locator.scroll_into_view_if_needed()
     box = locator.bounding_box()
-    inner = page.evaluate("() => window.innerWidth")
+    inner = page.evaluate("() => document.documentElement.clientWidth")
     assert locator.is_visible()
     assert box["x"] >= 0 and box["x"] + box["width"] <= inner + 0.5, (box, inner)
     assert page.evaluate("() => window.scrollX") == 0

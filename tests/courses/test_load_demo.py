@@ -1,5 +1,6 @@
 """The `load_demo` command: realistic content that is safe to load again."""
 
+import shutil
 from collections import Counter
 from datetime import date
 from io import StringIO
@@ -14,9 +15,9 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision, Site
 from wagtailmedia import get_media_model
 
-from cms.demo.loader import read_demo
+from cms.demo.loader import DEMO_DIR, DemoContentError, read_demo
 from cms.models import AccessibilityStatementPage, HomePage
-from cms.roles import HR_AUTHORS
+from cms.roles import HR_ADMINISTRATORS, HR_AUTHORS
 from courses.grading import questions_of
 from courses.models import (
     Category,
@@ -27,7 +28,7 @@ from courses.models import (
 )
 from courses.validity import Validity
 from learners.models import QuizAttempt
-from organisation.models import OrgUnit
+from organisation.models import OrgUnit, StaffProfile
 from organisation.scope import scope_of
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +130,7 @@ def test_running_twice_creates_nothing_twice(settings):
     for output in (first_output, second_output):
         assert f"{settings.SITE_URL.rstrip('/')}/admin/" in output
         assert "kompetens-demo" in output
-        for username in ("anna", "hr", "chef", "admin"):
+        for username in ("anna", "hr", "chef", "koord", "admin"):
             assert username in output
 
 
@@ -204,7 +205,21 @@ def check_demo_users_and_roles():
     assert not anna.is_staff and not anna.has_perm("wagtailadmin.access_admin")
     assert users.get(username="admin").is_superuser
     assert OrgUnit.objects.filter(head__username="chef").exists()
-    for user in users.filter(username__in=["anna", "hr", "chef", "admin"]):
+
+    # The local coordinator: an HR administrator whose scope is Södermalm's
+    # administration, given as the platform gives it (the staff profile).
+    koord = users.get(username="koord")
+    assert koord.groups.filter(name=HR_ADMINISTRATORS).exists()
+    assert not koord.is_superuser and not koord.is_staff
+    assert koord.has_perm("wagtailadmin.access_admin")
+    assert koord.staff_profile.hr_role == StaffProfile.HrRole.COORDINATOR
+    administration = OrgUnit.objects.get(hr_code="SOD")
+    assert koord.staff_profile.coordinator_of == administration
+    assert scope_of(koord).unit_paths == (administration.path,)
+
+    logins = ["anna", "hr", "chef", "koord", "admin"]
+    assert users.filter(username__in=logins).count() == len(logins)
+    for user in users.filter(username__in=logins):
         assert user.check_password("kompetens-demo")
         assert user.email.endswith("@example.se")
 
@@ -437,7 +452,7 @@ def test_demo_has_staff_a_team_and_required_training():
     assert rule.active
     assigned = dict(Assignment.objects.values_list("person__username", "state"))
     assert assigned == dict.fromkeys(
-        ("anna", "chef", "hr", "ali", "berit", "carlos"), "open"
+        ("anna", "chef", "hr", "ali", "berit", "carlos", "koord"), "open"
     )
     carlos = Assignment.objects.get(person__username="carlos")
     anna = Assignment.objects.get(person__username="anna")
@@ -445,3 +460,31 @@ def test_demo_has_staff_a_team_and_required_training():
     chef = get_user_model().objects.get(username="chef")
     team = set(scope_of(chef).people().values_list("user__username", flat=True))
     assert {"anna", "ali", "berit", "carlos"} <= team
+
+
+@pytest.mark.parametrize(
+    ("edit", "wrong"),
+    [
+        # A coordinator without an administration would see nobody, silently.
+        ("    coordinator_of: SOD\n", ""),
+        # An administration without the role would widen nobody's scope.
+        ("    hr_role: coordinator\n", ""),
+        # A misspelt role is no role at all.
+        ("    hr_role: coordinator\n", "    hr_role: coordinater\n"),
+        ("    coordinator_of: SOD\n", "    coordinator_of: NOWHERE\n"),
+    ],
+)
+def test_a_coordinator_slip_in_people_yaml_is_named(tmp_path, edit, wrong):
+    copy = tmp_path / "demo"
+    shutil.copytree(DEMO_DIR, copy)
+    people = copy / "people.yaml"
+    text = people.read_text()
+    assert text.count(edit) == 1
+    people.write_text(text.replace(edit, wrong))
+
+    with pytest.raises(DemoContentError) as refused:
+        read_demo(copy)
+
+    message = str(refused.value)
+    assert "people.yaml" in message and "staff, entry 7" in message
+    assert "coordinat" in message

@@ -169,6 +169,30 @@ def test_coordinator_cannot_make_a_full_import(client, coordinator, org):
     assert org["bertil"].is_active
 
 
+def test_the_upload_form_offers_a_coordinator_only_a_partial_import(
+    client, coordinator, central, settings
+):
+    client.force_login(coordinator)
+    html = client.get(reverse("hr_import")).content.decode()
+    assert 'value="partial"' in html and 'value="full"' not in html
+    assert "Only central HR makes a full import." in html
+    # A full import sent anyway (an old tab, a forged form) is a form error
+    # saying why, and no file is kept.
+    content = csv_bytes(STAFF_HEADER, anna_row())
+    response = upload(client, content, mode="full")
+    assert response.status_code == 400
+    assert "mode" in response.context["form"].errors
+    assert "only central HR may make one" in response.content.decode()
+    assert not settings.HR_IMPORT_DIR.exists() or not any(
+        settings.HR_IMPORT_DIR.iterdir()
+    )
+
+    client.force_login(central)
+    html = client.get(reverse("hr_import")).content.decode()
+    assert 'value="partial"' in html and 'value="full"' in html
+    assert "Only central HR makes a full import." not in html
+
+
 def test_central_hr_imports_the_whole_city(central, org):
     content = csv_bytes(
         STAFF_HEADER,

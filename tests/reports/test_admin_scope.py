@@ -149,3 +149,34 @@ def test_the_city_wide_settings_are_central_hrs_only(client, org, app, model):
     assert client.get(url).status_code == 200
     menu = reverse("wagtailsettings:edit", args=[app, model])
     assert menu in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_the_goal_form_tells_a_coordinator_before_sending_that_a_unit_is_needed(
+    client, org, course
+):
+    client.force_login(org["coord_a"])
+    response = client.get(reverse("report_goals:add"))
+    unit = response.context["form"].fields["unit"]
+    html = response.content.decode()
+    assert unit.required
+    assert "A unit of your administration." in html
+    assert "No unit chosen: the whole city." not in html
+
+    client.force_login(org["central"])
+    response = client.get(reverse("report_goals:add"))
+    assert not response.context["form"].fields["unit"].required
+    assert "No unit chosen: the whole city." in response.content.decode()
+
+
+def test_the_admin_menu_leads_to_the_reports_for_whoever_has_someone_in_scope(
+    client, org
+):
+    reports = reverse("reports:reports")
+    for who in ("coord_a", "central"):
+        client.force_login(org[who])
+        assert reports in client.get(reverse("wagtailadmin_home")).content.decode()
+    # An HR author with nobody in scope has no reports to go to.
+    client.force_login(org["author"])
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reports not in html
+    assert client.get(reports).status_code in (403, 404)

@@ -780,6 +780,39 @@ ROWS = [
         kwargs={"pk": "@unit_b"},
         label="Beta's unit",
     ),
+    # Several at once (organisation.multiple_choosers): the modal's checkboxes
+    # name no one outside; the "chosen multiple" step is a 404 for anyone
+    # outside the asker's scope, as the "chosen" step.
+    row(
+        "person_chooser:choose_results",
+        f"{NO_ADMIN} 200 200 200 200",
+        data={"multiple": "1"},
+        hides=True,
+        beta_to=("coordinator",),
+        label="several at once",
+    ),
+    row(
+        "person_chooser:chosen_multiple",
+        f"{NO_ADMIN} 404 404 200 200",
+        data={"id": "@owner"},
+    ),
+    row(
+        "person_chooser:chosen_multiple",
+        f"{NO_ADMIN} 200 404 200 200",
+        data={"id": "@learner"},
+        label="Beta's person",
+    ),
+    row(
+        "unit_chooser:chosen_multiple",
+        f"{NO_ADMIN} 404 404 200 200",
+        data={"id": "@unit_a"},
+    ),
+    row(
+        "unit_chooser:chosen_multiple",
+        f"{NO_ADMIN} 200 404 200 200",
+        data={"id": "@unit_b"},
+        label="Beta's unit",
+    ),
     # --- Sign-in lockouts (accounts' admin) ------------------------------------
     row("sign_in_lockouts", f"{NO_ADMIN} 200 DENY 200 200", hides=True),
     # Astrid's lockout is not Beta's coordinator's to lift.

@@ -165,6 +165,7 @@ class Command(BaseCommand):
                     on_leave_until=person.get("on_leave_until"),
                     line_manager=users.get(person.get("line_manager")),
                     hr_role=person.get("hr_role", ""),
+                    coordinator_of=units.get(person.get("coordinator_of")),
                 )
                 self.note(f"staff profile {username}")
         self.join_groups(demo.staff, users)

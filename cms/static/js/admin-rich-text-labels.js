@@ -16,6 +16,13 @@
         if (label && label.textContent.trim()) {
             return label;
         }
+        // A rich text field straight in a tab: Wagtail writes its label in
+        // the panel's heading, outside the wrapper, for the hidden input.
+        var input = wrapper && wrapper.querySelector("input[id]");
+        label = input && document.querySelector('label[for="' + CSS.escape(input.id) + '"]');
+        if (label && label.textContent.trim()) {
+            return label;
+        }
         var block = area.closest("[data-streamfield-child], .c-sf-container__block-container, .c-sf-block");
         var heading = block && block.querySelector(".c-sf-block__type");
         if (heading && heading.textContent.trim()) {
