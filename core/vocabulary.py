@@ -12,12 +12,14 @@ are the plain strings they already use.
 Reads only; nothing here writes.
 """
 
+import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 # --- States --------------------------------------------------------------------
 
@@ -107,9 +109,18 @@ def state_term(key) -> Term:
 # --- Due dates -----------------------------------------------------------------
 
 
-def day_text(day) -> str:
-    """A date as people read it: "12 March 2027" / "12 mars 2027"."""
+@functools.lru_cache(maxsize=4096)
+def _day_text(language, day):
     return date_format(day, "j F Y")
+
+
+def day_text(day) -> str:
+    """A date as people read it: "12 March 2027" / "12 mars 2027" (a moment:
+    its day in the city's time zone). Kept per language and day: a page of
+    certificates says dozens."""
+    if isinstance(day, datetime):
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    return _day_text(get_language(), day)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,15 @@ def state_label(key):
     return vocabulary.state_label(key)
 
 
+@register.filter
+def long_date(day):
+    """`{{ certificate.valid_from|long_date }}`: "12 mars 2027" (what
+    `|date:"j F Y"` says, kept per language and day)."""
+    if day in (None, ""):
+        return ""
+    return vocabulary.day_text(day)
+
+
 @register.simple_tag
 def state_badge(key):
     """`{% state_badge item.status %}`: the state as a badge."""

@@ -26,8 +26,9 @@ class Panel:
     `MY_LEARNING_PANELS` is called as `hook(user, today)` and returns one (or
     None). `courses` are the course pages whose progress the panel shows;
     `build(progress, certificates)` gets the progress by course id and the
-    person's certificates and returns the template's context. Panels come
-    before the page's own sections, lowest `order` first."""
+    person's certificates and returns the template's context (rendered with
+    `request` in it and no context processors: no form, no CSRF token).
+    Panels come before the page's own sections, lowest `order` first."""
 
     template: str
     courses: list
@@ -84,10 +85,15 @@ def my_learning_context(request, today):
     return {
         "panels": [
             mark_safe(  # noqa: S308 - our own template, rendered with escaping
+                # The request in the context, not as render_to_string's:
+                # the page's context processors have run once already.
                 render_to_string(
                     panel.template,
-                    {**panel.build(progress, certificates), "Status": Status},
-                    request,
+                    {
+                        **panel.build(progress, certificates),
+                        "Status": Status,
+                        "request": request,
+                    },
                 )
             )
             for panel in panels
