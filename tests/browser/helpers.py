@@ -1,12 +1,14 @@
 """What the browser tests share: the two screens, logging in by the site's own
-form, reaching an element by keyboard, axe-core's WCAG 2.1 AA check, and
-screenshots to look at (under /tmp/shots)."""
+form or the admin's, reaching an element by keyboard, axe-core's WCAG 2.1 AA
+check, and screenshots to look at (under /tmp/shots)."""
 
 import re
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+
+from tests.factories import PASSWORD
 
 # The WCAG 2.1 AA rules of axe-core: a legal requirement for Swedish
 # public-sector services.
@@ -39,6 +41,17 @@ def log_in(page, username, password, next_path=""):
     assert not path_of(page).startswith("/login/"), (
         f"logging in as {username!r} failed: still on {page.url}"
     )
+
+
+def admin_log_in(page, username, password=PASSWORD):
+    """Log in through the Wagtail admin's login page, by mouse; lands on the
+    admin's dashboard."""
+    page.goto("/admin/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").first.click()
+    assert path_of(page) == "/admin/", f"admin login failed: {page.url}"
 
 
 def format_violations(violations):

@@ -19,8 +19,7 @@ from wagtail.users.models import UserProfile
 from notifications.models import Notification
 from organisation.models import AuditEvent
 from reminders.models import NotificationItem
-from tests.browser.helpers import assert_no_axe_violations
-from tests.browser.test_hr_authoring import admin_log_in
+from tests.browser.helpers import admin_log_in, assert_no_axe_violations
 from tests.factories import LessonPageFactory, UserFactory, publish
 
 pytestmark = [

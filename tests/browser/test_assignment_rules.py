@@ -12,7 +12,12 @@ from django.utils import timezone
 from assignments.models import Assignment, AssignmentRule
 from cms.roles import ensure_hr_admin_group
 from organisation.models import OrgUnit, StaffProfile
-from tests.browser.helpers import assert_no_axe_violations, log_in, path_of
+from tests.browser.helpers import (
+    admin_log_in,
+    assert_no_axe_violations,
+    log_in,
+    path_of,
+)
 from tests.factories import PASSWORD, UserFactory, make_unit
 
 pytestmark = [
@@ -34,15 +39,6 @@ def central_hr(db):
     user.groups.add(ensure_hr_admin_group())
     StaffProfile.objects.create(user=user, employee_number="HR1", hr_role="central")
     return user
-
-
-def admin_log_in(page, username):
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
-    assert path_of(page) == "/admin/", f"admin login failed: {page.url}"
 
 
 def test_hr_imports_staff_writes_a_rule_and_the_learner_sees_it(

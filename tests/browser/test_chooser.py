@@ -9,12 +9,11 @@ import pytest
 from tests.browser.helpers import (
     DESKTOP,
     PHONE,
+    admin_log_in,
     assert_no_axe_violations,
-    path_of,
     shot,
     tab_to,
 )
-from tests.factories import PASSWORD
 from tests.helpers import make_two_administrations
 
 pytestmark = [
@@ -23,15 +22,6 @@ pytestmark = [
 ]
 
 SHOTS = "/tmp/out/shots/chooser"  # an absolute folder: shot() writes there
-
-
-def admin_log_in(page, username):
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
-    assert path_of(page) == "/admin/", f"admin login failed: {page.url}"
 
 
 @pytest.mark.parametrize(("device", "size"), [(DESKTOP, "1280"), (PHONE, "375")])

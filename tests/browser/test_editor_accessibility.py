@@ -13,8 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from cms.roles import ensure_hr_author_group
-from tests.browser.helpers import WCAG_AA_TAGS, format_violations
-from tests.browser.test_hr_authoring import admin_log_in
+from tests.browser.helpers import WCAG_AA_TAGS, admin_log_in, format_violations
 from tests.factories import LessonPageFactory, QuizPageFactory, UserFactory, publish
 
 pytestmark = [

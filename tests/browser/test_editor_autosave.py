@@ -29,8 +29,7 @@ from django.conf import settings
 
 from cms.roles import ensure_hr_author_group
 from courses.models import Category, CoursePage, LessonPage
-from tests.browser.helpers import assert_no_axe_violations, path_of
-from tests.browser.test_hr_authoring import admin_log_in
+from tests.browser.helpers import admin_log_in, assert_no_axe_violations, path_of
 from tests.factories import UserFactory
 
 pytestmark = [

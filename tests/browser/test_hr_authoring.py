@@ -13,7 +13,7 @@ from cms.roles import ensure_hr_author_group
 from courses.models import LessonPage
 from learners import actions
 from learners.models import Enrolment
-from tests.browser.helpers import log_in, path_of
+from tests.browser.helpers import admin_log_in, log_in, path_of
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [
@@ -36,15 +36,6 @@ def hr_author(catalogue):
     assert not author.is_superuser
     assert not author.is_staff
     return author
-
-
-def admin_log_in(page, username):
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
-    assert path_of(page) == "/admin/", f"admin login failed: {page.url}"
 
 
 def test_hr_author_cannot_administer_users(new_page, hr_author, learner):

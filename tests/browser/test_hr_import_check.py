@@ -8,8 +8,8 @@ import pytest
 
 from organisation import hr_import
 from organisation.models import StaffProfile
-from tests.browser.helpers import assert_no_axe_violations, path_of
-from tests.factories import PASSWORD, UserFactory, make_unit
+from tests.browser.helpers import admin_log_in, assert_no_axe_violations, path_of
+from tests.factories import UserFactory, make_unit
 from tests.helpers import STAFF_HEADER, csv_bytes, in_english, staff_row
 
 pytestmark = [
@@ -32,12 +32,7 @@ def test_a_large_file_is_checked_in_the_background_and_its_dry_run_appears(
     path.write_bytes(csv_bytes(STAFF_HEADER, staff_row("4001", "Åsa", "Öberg")))
 
     page = new_page()
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill("helena")
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
-    assert path_of(page) == "/admin/", f"admin login failed: {page.url}"
+    admin_log_in(page, "helena")
 
     page.goto("/admin/hr-import/")
     page.locator("#id_kind_1").check()  # staff

@@ -12,7 +12,7 @@ from wagtail.users.utils import get_gravatar_url
 
 from cms.roles import ensure_hr_admin_group, ensure_hr_author_group
 from organisation.models import StaffProfile
-from tests.browser.helpers import log_in
+from tests.browser.helpers import admin_log_in, log_in
 from tests.factories import PASSWORD, make_course, make_staff, make_unit
 
 pytestmark = [
@@ -63,11 +63,7 @@ def test_admin_and_learner_pages_request_nothing_from_another_host(
 
     page = new_page()
     log = RequestLog(page, own_host)
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(author.username)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
+    admin_log_in(page, author.username)
     visit(
         page,
         log,

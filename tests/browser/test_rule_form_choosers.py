@@ -11,12 +11,12 @@ from assignments.models import AssignmentRule
 from tests.browser.helpers import (
     DESKTOP,
     PHONE,
+    admin_log_in,
     assert_no_axe_violations,
     path_of,
     shot,
     tab_to,
 )
-from tests.factories import PASSWORD
 from tests.helpers import make_two_administrations
 
 pytestmark = [
@@ -25,15 +25,6 @@ pytestmark = [
 ]
 
 SHOTS = "rule-choosers"
-
-
-def admin_log_in(page, username):
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
-    assert path_of(page) == "/admin/", f"admin login failed: {page.url}"
 
 
 def focused(page, predicate):

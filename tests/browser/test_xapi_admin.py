@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.browser.helpers import assert_no_axe_violations, path_of
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.helpers import admin_log_in, assert_no_axe_violations
+from tests.factories import UserFactory
 from tests.helpers import in_english
 from xapi.models import LrsDestination, Statement, StatementDelivery
 
@@ -18,15 +18,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def admin_log_in(page, username):
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
-    assert path_of(page) == "/admin/", f"admin login failed: {page.url}"
 
 
 def test_an_administrator_sees_the_paused_lrs_and_sends_a_refused_statement_again(
